@@ -1,0 +1,16 @@
+# Warning and sanitizer flags shared by every target of this project (not exported to users).
+add_library(selinon_compile_options INTERFACE)
+target_compile_options(selinon_compile_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor)
+if(SELINON_WERROR)
+  target_compile_options(selinon_compile_options INTERFACE -Werror)
+endif()
+if(SELINON_SANITIZE)
+  target_compile_options(selinon_compile_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                         -fno-sanitize-recover=undefined)
+  target_link_options(selinon_compile_options INTERFACE -fsanitize=address,undefined)
+endif()
+if(SELINON_FUZZ)
+  # Instrument our own code for coverage so libFuzzer can steer; the fuzz target adds the fuzzer main.
+  target_compile_options(selinon_compile_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined)
+  target_link_options(selinon_compile_options INTERFACE -fsanitize=address,undefined)
+endif()

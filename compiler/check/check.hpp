@@ -1,0 +1,24 @@
+// Validation of a built model: Selinon's consistency rules (spec §1.10, §2.7) and selinonc's graph lints.
+#pragma once
+
+#include "diag/diagnostics.hpp"
+#include "model/model.hpp"
+
+namespace selinon::check {
+
+struct CheckOptions {
+  bool consistency = true;  // Selinon's _check (skipped by --no-check, as in selinon-cli)
+  bool lints = true;
+};
+
+// Reports every problem found; never stops at the first.
+void check_system(const model::System& system, diag::DiagnosticSink& sink, CheckOptions options = {});
+
+// Individual passes (each reports all it finds).
+void check_flow_rules(const model::System& system, const model::Flow& flow, diag::DiagnosticSink& sink);
+void check_conditions(const model::System& system, const model::Flow& flow, diag::DiagnosticSink& sink);
+void check_system_rules(const model::System& system, diag::DiagnosticSink& sink);
+void lint_flow_graph(const model::System& system, const model::Flow& flow, diag::DiagnosticSink& sink);
+void lint_subflow_recursion(const model::System& system, diag::DiagnosticSink& sink);
+
+}  // namespace selinon::check

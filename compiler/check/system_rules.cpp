@@ -1,0 +1,125 @@
+// System-wide checks: unused tasks and storages, inconsistent task classes, sub-flow recursion.
+#include <fmt/format.h>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/strong_components.hpp>
+
+#include <deque>
+#include <map>
+#include <set>
+
+#include "check/check.hpp"
+#include "check/flow_facts.hpp"
+
+namespace selinon::check {
+
+void check_system_rules(const model::System& system, diag::DiagnosticSink& sink) {
+  std::set<std::string> used;
+  for (const auto& flow : system.flows) {
+    FlowFacts facts = FlowFacts::of(flow);
+    used.insert(facts.used.begin(), facts.used.end());
+    for (const auto& n : flow.nowait) used.insert(n.value);
+  }
+  for (const auto& task : system.tasks) {
+    if (!used.count(task.name)) {
+      sink.warning(task.loc, "unused-task",
+                   fmt::format("task '{}' is defined but never run in any flow", task.name));
+    }
+  }
+  std::set<std::string> used_storages;
+  for (const auto& task : system.tasks) {
+    if (task.storage) used_storages.insert(task.storage->value);
+  }
+  for (const auto& ts : system.global.trace.storages) used_storages.insert(ts.storage.value);
+  for (const auto& storage : system.storages) {
+    if (!used_storages.count(storage.name)) {
+      sink.warning(storage.loc, "unused-storage", fmt::format("storage '{}' is not used by any task", storage.name));
+    }
+  }
+  std::map<std::pair<std::string, std::string>, const model::Task*> classes;
+  for (const auto& task : system.tasks) {
+    auto [it, inserted] = classes.emplace(std::make_pair(task.import, task.classname), &task);
+    if (inserted) continue;
+    const model::Task& first = *it->second;
+    if (first.output_schema != task.output_schema) {
+      sink.warning(task.loc, "inconsistent-task-class",
+                   fmt::format("tasks '{}' and '{}' share class '{}' but have different output_schema", first.name,
+                               task.name, task.classname));
+    }
+    if (first.max_retry != task.max_retry) {
+      sink.warning(task.loc, "inconsistent-task-class",
+                   fmt::format("tasks '{}' and '{}' share class '{}' but have different max_retry ({} and {})",
+                               first.name, task.name, task.classname, first.max_retry, task.max_retry));
+    }
+  }
+}
+
+void lint_subflow_recursion(const model::System& system, diag::DiagnosticSink& sink) {
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+  const auto& flows = system.flows;
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < flows.size(); ++i) index[flows[i].name] = i;
+  Graph graph(flows.size());
+  std::vector<std::set<std::size_t>> children(flows.size());
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    for (const auto& node : FlowFacts::of(flows[i]).destinations) {
+      auto it = index.find(node);
+      if (it != index.end() && children[i].insert(it->second).second) boost::add_edge(i, it->second, graph);
+    }
+  }
+  if (flows.empty()) return;
+  std::vector<int> component(flows.size());
+  boost::strong_components(graph, component.data());
+  std::map<int, int> sizes;
+  for (int c : component) ++sizes[c];
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    bool recursive = children[i].count(i) || sizes[component[i]] > 1;
+    if (!recursive || !flows[i].defined) continue;
+    // Shortest way back to itself, for the message.
+    std::vector<long> previous(flows.size(), -1);
+    std::deque<std::size_t> queue;
+    std::vector<std::string> path;
+    for (auto c : children[i]) {
+      if (previous[c] == -1) {
+        previous[c] = static_cast<long>(i);
+        queue.push_back(c);
+      }
+    }
+    while (!queue.empty() && previous[i] == -1) {
+      auto v = queue.front();
+      queue.pop_front();
+      for (auto c : children[v]) {
+        if (previous[c] == -1) {
+          previous[c] = static_cast<long>(v);
+          queue.push_back(c);
+        }
+      }
+    }
+    std::size_t v = i;
+    do {
+      path.insert(path.begin(), flows[v].name);
+      v = static_cast<std::size_t>(previous[v]);
+    } while (v != i && path.size() <= flows.size());
+    path.insert(path.begin(), flows[i].name);
+    std::string chain;
+    for (const auto& p : path) chain += (chain.empty() ? "" : " -> ") + p;
+    sink.warning(flows[i].definition_loc, "subflow-recursion",
+                 fmt::format("flow '{}' starts itself ({}); make sure a condition ends the recursion", flows[i].name,
+                             chain));
+  }
+}
+
+void check_system(const model::System& system, diag::DiagnosticSink& sink, CheckOptions options) {
+  bool clean_so_far = !sink.has_errors();
+  for (const auto& flow : system.flows) {
+    if (!flow.defined) continue;
+    int before = sink.error_count();
+    if (options.consistency) check_flow_rules(system, flow, sink);
+    // Lints on a flow that already has errors would mostly repeat them in other words.
+    if (options.lints && clean_so_far && sink.error_count() == before) lint_flow_graph(system, flow, sink);
+  }
+  if (options.consistency) check_system_rules(system, sink);
+  if (options.lints) lint_subflow_recursion(system, sink);
+}
+
+}  // namespace selinon::check

@@ -1,0 +1,174 @@
+// selinonc: the Selinon flow compiler's command line.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <set>
+
+#include "frontend.hpp"
+#include "inspect/model_json.hpp"
+#include "version.hpp"
+
+namespace {
+
+using namespace selinon;
+
+struct CommonOptions {
+  std::vector<std::string> files;
+  bool no_check = false;
+  std::string color = "auto";
+};
+
+void add_common(CLI::App* cmd, CommonOptions& common) {
+  cmd->add_option("files", common.files,
+                  "NODES [FLOWS...]: the nodes file first, then flow files or directories of *.yml/*.yaml; a single "
+                  "file holding both tasks and flow-definitions is given once")
+      ->required()
+      ->check(CLI::ExistingPath);
+  cmd->add_flag("--no-check", common.no_check,
+                "skip Selinon's consistency checks and lints (only parse and model; as selinon-cli --no-check)");
+  cmd->add_option("--color", common.color, "colour diagnostics: auto, always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+}
+
+bool use_color(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  return isatty(fileno(stderr)) != 0 && std::getenv("NO_COLOR") == nullptr;
+}
+
+void print_diagnostics(const FrontEnd& fe, const std::string& color, bool summary) {
+  bool c = use_color(color);
+  for (const auto& d : fe.sink.all()) std::cerr << diag::render_text(d, c);
+  if (summary && (fe.sink.error_count() || fe.sink.warning_count())) {
+    std::cerr << fmt::format("{} error{} and {} warning{} generated.\n", fe.sink.error_count(),
+                             fe.sink.error_count() == 1 ? "" : "s", fe.sink.warning_count(),
+                             fe.sink.warning_count() == 1 ? "" : "s");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // -W switches follow the compiler convention (-Wno-NAME, -Werror=NAME); CLI11 cannot parse them, so take them out.
+  diag::WarningPolicy policy;
+  std::vector<std::string> args;
+  std::vector<std::string> bad_switches;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.size() > 2 && a[0] == '-' && a[1] == 'W') {
+      if (auto err = policy.apply(a)) bad_switches.push_back(*err);
+      continue;
+    }
+    args.push_back(a);
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes the remaining arguments in reverse order
+
+  CLI::App app{"selinonc: validate Selinon flow configurations and compile them to C++ state machines.\n"
+               "Exit status: 0 when the configuration is valid, 1 when it has errors, 2 on bad usage."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(SELINON_VERSION));
+
+  CommonOptions common;
+  std::string format = "text";
+  bool werror = false;
+  bool list_warnings = false;
+  auto* check = app.add_subcommand("check",
+                                   "Report every configuration error and lint warning, clang style.\n"
+                                   "Warnings can be silenced with -Wno-NAME or promoted with -Werror=NAME; -Werror "
+                                   "promotes all. See --list-warnings.");
+  add_common(check, common);
+  check->add_option("--format", format, "diagnostics as 'text' (stderr) or 'json' (stdout)")
+      ->check(CLI::IsMember({"text", "json"}));
+  check->add_flag("--werror", werror, "treat every warning as an error (same as -Werror)");
+  check->add_flag("--list-warnings", list_warnings, "list the named warnings and exit");
+  // The file list is required unless only listing warnings.
+  check->get_option("files")->required(false);
+
+  bool list_tasks = false, list_flows = false, list_queues = false, list_storages = false, dump_model = false;
+  bool list_task_queues = false, list_dispatcher_queues = false;
+  auto* inspect = app.add_subcommand("inspect", "Show what a configuration defines (validates it first).");
+  add_common(inspect, common);
+  inspect->add_flag("--list-tasks", list_tasks, "one task per line: name, class, import, storage");
+  inspect->add_flag("--list-flows", list_flows, "one flow per line: name and its number of edges");
+  inspect->add_flag("--list-queues", list_queues, "every task:queue and flow:queue line (templates unexpanded)");
+  inspect->add_flag("--list-task-queues", list_task_queues, "task:queue lines, as selinon-cli inspect");
+  inspect->add_flag("--list-dispatcher-queues", list_dispatcher_queues, "flow:queue lines, as selinon-cli inspect");
+  inspect->add_flag("--list-storages", list_storages, "one storage per line: name, class, import");
+  inspect->add_flag("--dump-model", dump_model, "the whole model as JSON on stdout");
+
+  auto* version = app.add_subcommand("version", "Print the version of selinonc and of the configuration format.");
+
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (!bad_switches.empty()) {
+    for (const auto& b : bad_switches) std::cerr << "selinonc: error: " << b << "\n";
+    return 2;
+  }
+  if (werror) policy.apply("-Werror");
+
+  if (*version) {
+    std::cout << fmt::format("selinonc {}\nSelinon configuration format {} ({})\n", SELINON_VERSION,
+                             SELINON_FORMAT_VERSION, SELINON_FORMAT_CODENAME);
+    return 0;
+  }
+
+  if (*check && list_warnings) {
+    for (const auto& w : diag::warning_catalogue()) std::cout << fmt::format("  -W{:<36} {}\n", w.name, w.summary);
+    return 0;
+  }
+  if (*check && common.files.empty()) {
+    std::cerr << "selinonc: error: check needs the configuration files (NODES [FLOWS...]); see --help\n";
+    return 2;
+  }
+
+  FrontEnd fe(policy);
+  check::CheckOptions options;
+  options.consistency = options.lints = !common.no_check;
+  bool ok = fe.run(model::config_files_from_args(common.files), options);
+
+  if (*check) {
+    if (format == "json") {
+      std::cout << diag::render_json(fe.sink.all(), fe.sink.error_count(), fe.sink.warning_count());
+    } else {
+      print_diagnostics(fe, common.color, true);
+    }
+    return ok ? 0 : 1;
+  }
+
+  // inspect
+  print_diagnostics(fe, common.color, true);
+  if (!ok) return 1;
+  const model::System& system = *fe.system;
+  bool any = list_tasks || list_flows || list_queues || list_storages || dump_model || list_task_queues ||
+             list_dispatcher_queues;
+  if (dump_model) std::cout << inspect::model_to_json(system).dump(2) << "\n";
+  if (list_tasks) {
+    for (const auto& t : system.tasks) {
+      std::cout << fmt::format("{}\tclass={}\timport={}\tstorage={}\n", t.name, t.classname, t.import,
+                               t.storage ? t.storage->value : "-");
+    }
+  }
+  if (list_flows) {
+    for (const auto& f : system.flows) std::cout << fmt::format("{}\tedges={}\n", f.name, f.edges.size());
+  }
+  if (list_queues || list_task_queues) {
+    for (const auto& t : system.tasks) std::cout << fmt::format("{}:{}\n", t.name, t.queue);
+  }
+  if (list_queues || list_dispatcher_queues) {
+    for (const auto& f : system.flows) std::cout << fmt::format("{}:{}\n", f.name, f.queue);
+  }
+  if (list_storages) {
+    for (const auto& s : system.storages) {
+      std::cout << fmt::format("{}\tclass={}\timport={}\n", s.name, s.classname, s.import);
+    }
+  }
+  if (!any) std::cout << "Your configuration looks OK.\n";
+  return 0;
+}

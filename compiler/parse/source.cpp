@@ -1,0 +1,47 @@
+// Source file bookkeeping for diagnostics.
+#include "parse/source.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace selinon::parse {
+
+SourceFile::SourceFile(std::string path_, std::string text_) : path(std::move(path_)), text(std::move(text_)) {
+  line_starts.push_back(0);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') line_starts.push_back(i + 1);
+  }
+}
+
+std::string_view SourceFile::line(int number) const {
+  if (number < 1 || static_cast<std::size_t>(number) > line_starts.size()) return {};
+  std::size_t begin = line_starts[static_cast<std::size_t>(number - 1)];
+  std::size_t end = text.find('\n', begin);
+  if (end == std::string::npos) end = text.size();
+  if (end > begin && text[end - 1] == '\r') --end;
+  return std::string_view(text).substr(begin, end - begin);
+}
+
+const SourceFile* SourceManager::load(const std::string& path, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = std::strerror(errno);
+    return nullptr;
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) {
+    error = "read error";
+    return nullptr;
+  }
+  return add(path, buffer.str());
+}
+
+const SourceFile* SourceManager::add(std::string path, std::string text) {
+  files_.push_back(std::make_unique<SourceFile>(std::move(path), std::move(text)));
+  return files_.back().get();
+}
+
+}  // namespace selinon::parse
