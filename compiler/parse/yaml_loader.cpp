@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <regex>
@@ -92,7 +93,20 @@ YamlValue resolve_plain_scalar(const std::string& text) {
           base = 8;
         }
         std::size_t used = 0;
-        unsigned long long magnitude = std::stoull(body.empty() ? "0" : body, &used, base);
+        unsigned long long magnitude = 0;
+        bool fits = true;
+        try {
+          magnitude = std::stoull(body.empty() ? "0" : body, &used, base);
+        } catch (const std::out_of_range&) {
+          fits = false;  // Python has big integers; a double keeps the magnitude at least
+        }
+        if (!fits) {
+          v.kind = YamlValue::Kind::floating;
+          double big = 0;
+          for (char ch : body) big = big * base + (std::isdigit(static_cast<unsigned char>(ch)) ? ch - '0' : std::tolower(ch) - 'a' + 10);
+          v.float_value = negative ? -big : big;
+          return v;
+        }
         if (magnitude <= static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max())) {
           v.kind = YamlValue::Kind::integer;
           v.int_value = negative ? -static_cast<std::int64_t>(magnitude) : static_cast<std::int64_t>(magnitude);

@@ -1,0 +1,33 @@
+// libFuzzer target: one input is one YAML file, run through the whole front end (parse, model, checks, rendering).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "check/check.hpp"
+#include "diag/diagnostics.hpp"
+#include "model/build.hpp"
+#include "parse/source.hpp"
+#include "parse/yaml_loader.hpp"
+
+using namespace selinon;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  parse::SourceManager sources;
+  diag::DiagnosticSink sink;
+  const parse::SourceFile* file =
+      sources.add("fuzz.yml", std::string(reinterpret_cast<const char*>(data), size));
+  if (auto doc = parse::load_yaml(*file, sink)) {
+    // One file is both the nodes file and a flow file, as `selinonc check single.yml` reads it; this reaches the
+    // flow builder and the checks without needing two inputs.
+    std::vector<parse::YamlValue> flows{*doc};
+    if (auto system = model::build_system_from_values(*doc, flows, sink)) check::check_system(*system, sink);
+  }
+  // Rendering quotes source lines and user text, so it is part of the attack surface too.
+  for (const auto& d : sink.all()) {
+    (void)diag::render_text(d, false);
+    (void)diag::render_text(d, true);
+  }
+  (void)diag::render_json(sink.all(), sink.error_count(), sink.warning_count());
+  return 0;
+}
