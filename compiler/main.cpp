@@ -7,6 +7,7 @@
 #include <iostream>
 #include <set>
 
+#include "emit/emit.hpp"
 #include "frontend.hpp"
 #include "inspect/model_json.hpp"
 #include "version.hpp"
@@ -99,6 +100,21 @@ int main(int argc, char** argv) {
   inspect->add_flag("--list-storages", list_storages, "one storage per line: name, class, import");
   inspect->add_flag("--dump-model", dump_model, "the whole model as JSON on stdout");
 
+  std::string out_dir, depfile, depfile_target, cpp_namespace = "selinon_generated";
+  bool mock_all = false;
+  auto* compile = app.add_subcommand("compile",
+                                     "Check the configuration, then write one C++ header and source per flow, the "
+                                     "system registration and a worker entry point into -o DIR.\n"
+                                     "Files are rewritten only when their text changes.");
+  add_common(compile, common);
+  compile->add_option("-o,--output", out_dir, "output directory")->required();
+  compile->add_option("--depfile", depfile, "write a Makefile-style list of the YAML files read (for the build)");
+  compile->add_option("--depfile-target", depfile_target, "target named in the depfile (default DIR/all_flows.cpp)");
+  compile->add_option("--namespace", cpp_namespace, "C++ namespace of the generated code (default selinon_generated)");
+  compile->add_flag("--mock-all-tasks", mock_all,
+                    "bind no user code: every task, foreach function and custom predicate is scripted at run time "
+                    "(worker --mock FILE)");
+
   auto* version = app.add_subcommand("version", "Print the version of selinonc and of the configuration format.");
 
   try {
@@ -142,13 +158,35 @@ int main(int argc, char** argv) {
     return ok ? 0 : 1;
   }
 
+  if (*compile) {
+    if (ok) {
+      try {
+        emit::EmitOptions emit_options{out_dir, mock_all, depfile, depfile_target, cpp_namespace};
+        auto result = emit::emit_system(*fe.system, emit_options, fe.sink);
+        print_diagnostics(fe, common.color, false);
+        std::cerr << fmt::format("selinonc: {} flows compiled into {} ({} of {} files changed)\n",
+                                 fe.system->flows.size(), out_dir, result.changed, result.files.size());
+        return fe.sink.has_errors() ? 1 : 0;
+      } catch (const std::exception& e) {
+        print_diagnostics(fe, common.color, false);
+        std::cerr << "selinonc: error: " << e.what() << "\n";
+        return 1;
+      }
+    }
+    print_diagnostics(fe, common.color, true);
+    return 1;
+  }
+
   // inspect
   print_diagnostics(fe, common.color, true);
   if (!ok) return 1;
   const model::System& system = *fe.system;
   bool any = list_tasks || list_flows || list_queues || list_storages || dump_model || list_task_queues ||
              list_dispatcher_queues;
-  if (dump_model) std::cout << inspect::model_to_json(system).dump(2) << "\n";
+  if (dump_model) {
+    // Names and configuration blobs come from the YAML text, which need not be valid UTF-8; strict dumping throws.
+    std::cout << inspect::model_to_json(system).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  }
   if (list_tasks) {
     for (const auto& t : system.tasks) {
       std::cout << fmt::format("{}\tclass={}\timport={}\tstorage={}\n", t.name, t.classname, t.import,

@@ -77,7 +77,7 @@ void check_edges(const System& system, const Flow& flow, diag::DiagnosticSink& s
       for_each_leaf(edge.condition, [&](const model::Condition& leaf) {
         const model::Task* task = system.task(leaf.bound_node);
         if (task && task->storage_readonly && reported.insert(task->name).second) {
-          sink.error(leaf.loc, "readonly-result",
+          sink.error(leaf.node ? leaf.node->loc : leaf.predicate_loc, "readonly-result",
                      fmt::format("cannot inspect results of node '{}' in flow '{}': it is configured with a read-only "
                                  "storage, so its results are never stored",
                                  task->name, flow.name));
@@ -102,7 +102,8 @@ void check_edges(const System& system, const Flow& flow, diag::DiagnosticSink& s
                            flow.name, starts_with_args_from_first));
   }
   bool has_start = false;
-  for (const auto& edge : flow.edges) has_start = has_start || (edge.is_start() && !edge.to.empty());
+  // A starting edge whose destinations are missing or unknown still counts: that error is reported already.
+  for (const auto& edge : flow.edges) has_start = has_start || edge.is_start();
   if (!has_start && !flow.edges.empty()) {
     sink.error(flow.definition_loc, "no-start-edge",
                fmt::format("no starting node found in flow '{}'; add an edge with an empty 'from:'", flow.name));

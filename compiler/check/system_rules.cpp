@@ -110,13 +110,14 @@ void lint_subflow_recursion(const model::System& system, diag::DiagnosticSink& s
 }
 
 void check_system(const model::System& system, diag::DiagnosticSink& sink, CheckOptions options) {
-  bool clean_so_far = !sink.has_errors();
+  // Warnings promoted by -Werror do not count: -Werror changes severities, never which lints run.
+  bool clean_so_far = sink.genuine_error_count() == 0;
   for (const auto& flow : system.flows) {
     if (!flow.defined) continue;
-    int before = sink.error_count();
+    int before = sink.genuine_error_count();
     if (options.consistency) check_flow_rules(system, flow, sink);
     // Lints on a flow that already has errors would mostly repeat them in other words.
-    if (options.lints && clean_so_far && sink.error_count() == before) lint_flow_graph(system, flow, sink);
+    if (options.lints && clean_so_far && sink.genuine_error_count() == before) lint_flow_graph(system, flow, sink);
   }
   if (options.consistency) check_system_rules(system, sink);
   if (options.lints) lint_subflow_recursion(system, sink);

@@ -22,6 +22,7 @@ void DiagnosticSink::warning(const parse::Loc& loc, std::string name, std::strin
   if (policy_.is_error(name)) {
     diagnostics_.push_back({Severity::error, std::move(name), std::move(message), loc});
     ++errors_;
+    ++promoted_;
     return;
   }
   diagnostics_.push_back({Severity::warning, std::move(name), std::move(message), loc});
@@ -97,7 +98,8 @@ std::string render_json(const std::vector<Diagnostic>& diagnostics, int errors, 
                     {"message", d.message}});
   }
   nlohmann::json doc = {{"diagnostics", list}, {"errors", errors}, {"warnings", warnings}};
-  return doc.dump(2) + "\n";
+  // Messages quote the user's text, which need not be valid UTF-8 (yaml-cpp does not check); strict dumping throws.
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace selinon::diag

@@ -31,12 +31,15 @@ class DiagnosticSink {
   int error_count() const { return errors_; }
   int warning_count() const { return warnings_; }
   bool has_errors() const { return errors_ > 0; }
+  // Errors that are not warnings promoted by -Werror: what decides whether later passes can trust the model.
+  int genuine_error_count() const { return errors_ - promoted_; }
 
  private:
   WarningPolicy policy_;
   std::vector<Diagnostic> diagnostics_;
   int errors_ = 0;
   int warnings_ = 0;
+  int promoted_ = 0;  // warnings reported as errors (-Werror, -Werror=NAME)
   bool last_dropped_ = false;  // a note after a silenced warning is silenced too
 };
 

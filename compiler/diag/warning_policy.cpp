@@ -22,6 +22,7 @@ const std::vector<WarningInfo>& warning_catalogue() {
       {"propagate-not-subflow", "a propagate_* option names a flow that this flow never starts"},
       {"propagate-finished-without-parent", "propagate_finished feeds a sub-flow that does not get propagate_parent"},
       {"subflow-recursion", "a flow starts itself, directly or through other flows"},
+      {"storage-not-built-in", "a Selinon built-in storage this runtime does not provide yet (compile)"},
   };
   return catalogue;
 }

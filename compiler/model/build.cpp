@@ -119,6 +119,7 @@ std::optional<System> build_system_from_values(const parse::YamlValue& nodes, co
 }
 
 std::optional<System> build_system(const ConfigFiles& files, parse::SourceManager& sources, diag::DiagnosticSink& sink) {
+  const parse::SourceFile* last_loaded = nullptr;
   auto load = [&](const std::string& path) -> std::optional<parse::YamlValue> {
     std::string error;
     const parse::SourceFile* file = sources.load(path, error);
@@ -126,6 +127,7 @@ std::optional<System> build_system(const ConfigFiles& files, parse::SourceManage
       sink.error(parse::Loc{}, "file-unreadable", fmt::format("cannot read '{}': {}", path, error));
       return std::nullopt;
     }
+    last_loaded = file;
     return parse::load_yaml(*file, sink);
   };
   if (files.nodes.empty()) {
@@ -134,6 +136,8 @@ std::optional<System> build_system(const ConfigFiles& files, parse::SourceManage
   }
   auto nodes = load(files.nodes);
   if (!nodes) return std::nullopt;
+  // A position with the file but no line: the diagnostic is about the nodes file as a whole.
+  const parse::Loc nodes_file{last_loaded, 0, 0, 1};
   std::vector<parse::YamlValue> flow_docs;
   std::vector<std::string> read = {files.nodes};
   // A nodes file that also holds flow definitions is read as a flow file too (once, however it was named).
@@ -151,12 +155,13 @@ std::optional<System> build_system(const ConfigFiles& files, parse::SourceManage
     }
     flow_docs.push_back(std::move(*doc));
   }
-  if (flow_docs.empty() && !flow_file_failed) {
-    sink.error(parse::Loc{}, "no-flow-definitions",
-               fmt::format("no flow definitions given: pass flow files after '{}' or add 'flow-definitions' to it",
-                           files.nodes));
+  // Only for a nodes file that is a mapping: otherwise its own error says enough.
+  if (flow_docs.empty() && !flow_file_failed && nodes->is_map()) {
+    sink.error(nodes_file, "no-flow-definitions",
+               "no flow definitions given: pass flow files after this nodes file or add 'flow-definitions' to it");
   }
-  auto system = build_system_from_values(*nodes, flow_docs, sink, !flow_file_failed);
+  // With no flow file read at all, every listed flow would be "empty": the error above says it once.
+  auto system = build_system_from_values(*nodes, flow_docs, sink, !flow_file_failed && !flow_docs.empty());
   if (system) system->files = read;
   return system;
 }

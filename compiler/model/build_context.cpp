@@ -126,7 +126,10 @@ std::optional<Throttling> BuildContext::throttling_of(const YamlValue& value, st
   Throttling t;
   t.loc = value.loc;
   bool ok = true;
-  for (const auto& [key, amount] : value.entries) {
+  for (const auto& entry : value.entries) {
+    // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+    const YamlValue& key = entry.first;
+    const YamlValue& amount = entry.second;
     auto unit = std::find_if(units.begin(), units.end(),
                              [&](const auto& u) { return key.is_string() && u.first == key.text; });
     if (unit == units.end()) {

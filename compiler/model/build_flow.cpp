@@ -129,11 +129,14 @@ class FlowBuilder {
       return;
     }
     const YamlValue* from = item.find("from");
+    std::vector<Name> written_from;  // as written, unknown names included, so conditions bind without cascades
     if (!from) {
       ctx_.error(item.loc, "edge-missing-from",
                  "edge definition requires 'from' explicitly; leave it empty ('from:') for a starting edge");
     } else if (from->truthy()) {
-      e.from = known_nodes(ctx_.names_of(*from, "edge source"), "edge source");
+      written_from = ctx_.names_of(*from, "edge source");
+      e.from = known_nodes(written_from, "edge source");
+      e.unknown_sources = static_cast<int>(written_from.size() - e.from.size());
     }
     const YamlValue* to = item.find("to");
     if (!to || !to->truthy()) {
@@ -142,7 +145,7 @@ class FlowBuilder {
       e.to = known_nodes(ctx_.names_of(*to, "edge destination"), "edge destination");
     }
     if (const YamlValue* condition = item.find("condition")) {
-      e.condition = build_condition(ctx_, *condition, e.from, system_, flow_.name, false);
+      e.condition = build_condition(ctx_, *condition, written_from, system_, flow_.name, false);
     }
     if (const YamlValue* foreach = item.find("foreach")) this->foreach(*foreach, e);
     if (const YamlValue* selective = item.find("selective")) this->selective(*selective, e);
@@ -244,7 +247,8 @@ class FlowBuilder {
       return;
     }
     std::set<std::string> seen;
-    for (auto& n : ctx_.names_of(*nodes, "failure node")) {
+    const std::vector<Name> written_nodes = ctx_.names_of(*nodes, "failure node");
+    for (auto n : written_nodes) {
       if (!seen.insert(n.value).second) {
         ctx_.error(n.loc, "bad-failure",
                    fmt::format("node '{}' is listed twice in the same failure of flow '{}'", n.value, flow_.name));
@@ -280,7 +284,7 @@ class FlowBuilder {
                              f.nodes[0].value, flow_.name));
     }
     if (const YamlValue* condition = item.find("condition")) {
-      f.condition = build_condition(ctx_, *condition, f.nodes, system_, flow_.name, true);
+      f.condition = build_condition(ctx_, *condition, written_nodes, system_, flow_.name, true);
     }
     if (const YamlValue* propagate = item.find("propagate_failure")) {
       if (auto b = ctx_.bool_of(*propagate, "'propagate_failure' of a failure")) {

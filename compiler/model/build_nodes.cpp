@@ -8,16 +8,22 @@ namespace {
 
 const Storage* find_storage(const System& system, const std::string& name) { return system.storage(name); }
 
-void report_duplicate_node(BuildContext& ctx, const System& system, const std::string& name, const Loc& loc) {
+// `kind` is what is being added ("task" or "flow"); the advice depends on whether it clashes with its own kind.
+void report_duplicate_node(BuildContext& ctx, const System& system, const std::string& name, const Loc& loc,
+                           std::string_view kind) {
   if (const Task* task = system.task(name)) {
-    ctx.error(loc, "duplicate-node", fmt::format("a task named '{}' already exists; task and flow names share one "
-                                                 "name space, rename one of them",
-                                                 name));
+    ctx.error(loc, "duplicate-node",
+              kind == "task" ? fmt::format("task '{}' is defined twice; rename or remove one of the definitions", name)
+                             : fmt::format("a task named '{}' already exists; task and flow names share one name "
+                                           "space, rename one of them",
+                                           name));
     ctx.sink().note(task->loc, fmt::format("task '{}' is defined here", name));
   } else if (const Flow* flow = system.flow(name)) {
-    ctx.error(loc, "duplicate-node", fmt::format("a flow named '{}' already exists; task and flow names share one "
-                                                 "name space, rename one of them",
-                                                 name));
+    ctx.error(loc, "duplicate-node",
+              kind == "flow" ? fmt::format("flow '{}' is listed twice under 'flows'; remove one of the entries", name)
+                             : fmt::format("a flow named '{}' already exists; task and flow names share one name "
+                                           "space, rename one of them",
+                                           name));
     ctx.sink().note(flow->loc, fmt::format("flow '{}' is listed here", name));
   }
 }
@@ -122,7 +128,7 @@ void build_trace(BuildContext& ctx, const YamlValue& value, System& system) {
         trace.logging = true;
       } else if (!(logging->is_bool())) {
         ctx.warning(logging->loc, "ignored-key",
-                    fmt::format("'logging: {}' is ignored; only 'logging: true' enables the logging tracer",
+                    fmt::format("trace option 'logging' is {}, which is ignored; only 'logging: true' enables the logging tracer",
                                 logging->python_repr()));
       }
     }
@@ -337,7 +343,7 @@ void build_task(BuildContext& ctx, const YamlValue& entry, System& system) {
     }
   }
   if (system.task(task.name)) {
-    report_duplicate_node(ctx, system, task.name, task.loc);
+    report_duplicate_node(ctx, system, task.name, task.loc, "task");
     return;
   }
   system.tasks.push_back(std::move(task));
@@ -372,7 +378,7 @@ void build_flow_list(BuildContext& ctx, const YamlValue& list, System& system) {
       continue;
     }
     if (system.task(item.text) || system.flow(item.text)) {
-      report_duplicate_node(ctx, system, item.text, item.loc);
+      report_duplicate_node(ctx, system, item.text, item.loc, "flow");
       continue;
     }
     Flow flow;

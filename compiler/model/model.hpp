@@ -116,8 +116,10 @@ struct Edge {
   Condition condition;
   std::optional<Foreach> foreach;
   std::optional<Selective> selective;
+  int unknown_sources = 0;  // `from` names that are no node (reported, left out of `from`)
 
-  bool is_start() const { return from.empty(); }
+  // An edge whose sources were all unknown names is not a starting edge, it just has no valid source.
+  bool is_start() const { return from.empty() && unknown_sources == 0; }
 };
 
 struct Failure {

@@ -2,12 +2,16 @@
 #include "parse/yaml_loader.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <limits>
-#include <regex>
+#include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 namespace selinon::parse {
 namespace {
@@ -50,6 +54,122 @@ double parse_sexagesimal(const std::string& s) {
   return sign * value;
 }
 
+// PyYAML's implicit int and float patterns, matched by hand: libstdc++'s std::regex recurses once per character,
+// so a long run of digits in a plain scalar overflowed the stack.
+class Scan {
+ public:
+  explicit Scan(std::string_view s) : s_(s) {}
+  bool done() const { return i_ == s_.size(); }
+  bool eat(char c) {
+    if (i_ < s_.size() && s_[i_] == c) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+  bool eat_sign() { return eat('-') || eat('+'); }
+  bool eat_prefix(std::string_view p) {
+    if (s_.substr(i_, p.size()) != p) return false;
+    i_ += p.size();
+    return true;
+  }
+  template <class Pred>
+  std::size_t eat_while(Pred pred) {
+    std::size_t start = i_;
+    while (i_ < s_.size() && pred(s_[i_])) ++i_;
+    return i_ - start;
+  }
+  template <class Pred>
+  bool eat_one(Pred pred) {
+    if (i_ < s_.size() && pred(s_[i_])) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+  // [0-5]?[0-9]: taking two digits when possible is safe, as a ':' '.' or the end must follow either way.
+  bool eat_base60_digits() {
+    if (i_ + 1 < s_.size() && s_[i_] >= '0' && s_[i_] <= '5' && is_digit(s_[i_ + 1])) {
+      i_ += 2;
+      return true;
+    }
+    return eat_one(is_digit);
+  }
+  // (?::[0-5]?[0-9])+
+  bool eat_base60_groups() {
+    int groups = 0;
+    while (eat(':')) {
+      if (!eat_base60_digits()) return false;
+      ++groups;
+    }
+    return groups > 0;
+  }
+  // (?:[eE][-+][0-9]+)?$
+  bool exponent_then_end() {
+    if (done()) return true;
+    if (!eat('e') && !eat('E')) return false;
+    if (!eat_sign()) return false;
+    return eat_while(is_digit) > 0 && done();
+  }
+
+  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+  static bool is_digit_(char c) { return is_digit(c) || c == '_'; }
+
+ private:
+  std::string_view s_;
+  std::size_t i_ = 0;
+};
+
+// [-+]?0b[0-1_]+ | [-+]?0[0-7_]+ | [-+]?(?:0|[1-9][0-9_]*) | [-+]?0x[0-9a-fA-F_]+
+bool matches_int(std::string_view text) {
+  Scan s(text);
+  s.eat_sign();
+  if (s.eat_prefix("0b")) return s.eat_while([](char c) { return c == '0' || c == '1' || c == '_'; }) > 0 && s.done();
+  if (s.eat_prefix("0x")) {
+    return s.eat_while([](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == '_'; }) > 0 &&
+           s.done();
+  }
+  if (s.eat('0')) return s.done() || (s.eat_while([](char c) { return (c >= '0' && c <= '7') || c == '_'; }) > 0 && s.done());
+  if (!s.eat_one([](char c) { return c >= '1' && c <= '9'; })) return false;
+  s.eat_while(Scan::is_digit_);
+  return s.done();
+}
+
+// [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+bool matches_base60_int(std::string_view text) {
+  Scan s(text);
+  s.eat_sign();
+  if (!s.eat_one([](char c) { return c >= '1' && c <= '9'; })) return false;
+  s.eat_while(Scan::is_digit_);
+  return s.eat_base60_groups() && s.done();
+}
+
+// [-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)? | \.[0-9_]+(?:[eE][-+][0-9]+)? | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
+bool matches_float(std::string_view text) {
+  Scan s(text);
+  bool has_sign = s.eat_sign();
+  std::string_view body = text.substr(has_sign ? 1 : 0);
+  if (body == ".inf" || body == ".Inf" || body == ".INF") return true;
+  if (body == ".nan" || body == ".NaN" || body == ".NAN") return !has_sign;
+  if (s.eat('.')) return !has_sign && s.eat_while(Scan::is_digit_) > 0 && s.exponent_then_end();
+  if (!s.eat_one(Scan::is_digit)) return false;
+  s.eat_while(Scan::is_digit_);
+  if (!s.eat('.')) return false;
+  s.eat_while(Scan::is_digit_);
+  return s.exponent_then_end();
+}
+
+// [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+bool matches_base60_float(std::string_view text) {
+  Scan s(text);
+  s.eat_sign();
+  if (!s.eat_one(Scan::is_digit)) return false;
+  s.eat_while(Scan::is_digit_);
+  if (!s.eat_base60_groups() || !s.eat('.')) return false;
+  s.eat_while(Scan::is_digit_);
+  return s.done();
+}
+
 }  // namespace
 
 YamlValue resolve_plain_scalar(const std::string& text) {
@@ -67,15 +187,9 @@ YamlValue resolve_plain_scalar(const std::string& text) {
   char first = text[0];
   bool numeric_start = (first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.';
   if (numeric_start) {
-    static const std::regex int_re(
-        R"(^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$)");
-    static const std::regex sexagesimal_int_re(R"(^[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+$)");
-    static const std::regex float_re(
-        R"(^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$)");
-    static const std::regex sexagesimal_float_re(R"(^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$)");
     std::string digits = without_underscores(text);
     try {
-      if (std::regex_match(text, int_re)) {
+      if (matches_int(text)) {
         std::string body = digits;
         bool negative = false;
         if (body[0] == '-' || body[0] == '+') {
@@ -116,12 +230,19 @@ YamlValue resolve_plain_scalar(const std::string& text) {
         v.float_value = negative ? -static_cast<double>(magnitude) : static_cast<double>(magnitude);
         return v;
       }
-      if (std::regex_match(text, sexagesimal_int_re)) {
-        v.kind = YamlValue::Kind::integer;
-        v.int_value = static_cast<std::int64_t>(parse_sexagesimal(digits));
+      if (matches_base60_int(text)) {
+        double value = parse_sexagesimal(digits);
+        // Casting a double beyond the 64-bit range is undefined; keep such a value as a float, as for big ints.
+        if (std::fabs(value) < 9.2e18) {
+          v.kind = YamlValue::Kind::integer;
+          v.int_value = static_cast<std::int64_t>(value);
+        } else {
+          v.kind = YamlValue::Kind::floating;
+          v.float_value = value;
+        }
         return v;
       }
-      if (std::regex_match(text, float_re)) {
+      if (matches_float(text)) {
         v.kind = YamlValue::Kind::floating;
         std::string lower = digits;
         for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -135,7 +256,7 @@ YamlValue resolve_plain_scalar(const std::string& text) {
         }
         return v;
       }
-      if (std::regex_match(text, sexagesimal_float_re)) {
+      if (matches_base60_float(text)) {
         v.kind = YamlValue::Kind::floating;
         v.float_value = parse_sexagesimal(digits);
         return v;
@@ -161,8 +282,9 @@ class Converter {
     YamlValue out;
     out.loc = loc_of(node, fallback_loc);
     if (failed_) return out;
-    if (++count_ > limits_.max_nodes) {
-      fail(out.loc, "yaml-too-large",
+    bool too_large = depth == 0 && expanded_size(node, 0) > limits_.max_nodes;
+    if (too_large || ++count_ > limits_.max_nodes) {
+      fail(too_large && overflow_ ? *overflow_ : out.loc, "yaml-too-large",
            fmt::format("document expands to more than {} nodes (aliases referring to aliases?)", limits_.max_nodes));
       return out;
     }
@@ -195,6 +317,36 @@ class Converter {
   }
 
  private:
+  // Node count of `node` with every alias expanded, saturating above max_nodes. Memoized per distinct yaml-cpp node
+  // (all uses of an anchor share one), so a "billion laughs" document is rejected in time proportional to its text
+  // instead of after converting max_nodes nodes. A recursive alias counts once here; the depth limit stops it.
+  std::size_t expanded_size(const YAML::Node& node, int depth) {
+    if ((!node.IsSequence() && !node.IsMap()) || depth > limits_.max_depth) return 1;
+    int key = node.Mark().pos;
+    for (const auto& [known, size] : sizes_[key]) {
+      if (known.is(node)) return size;
+    }
+    std::size_t slot = sizes_[key].size();
+    sizes_[key].emplace_back(node, 1);  // what a recursive alias sees while this node is in progress
+    std::size_t total = 1;
+    auto add = [&](const YAML::Node& child) {
+      total = std::min(total + expanded_size(child, depth + 1), limits_.max_nodes + 1);
+    };
+    for (const auto& child : node) {
+      if (node.IsMap()) {
+        add(child.first);
+        add(child.second);
+      } else {
+        add(child);
+      }
+      if (total > limits_.max_nodes) break;
+    }
+    sizes_[key][slot].second = total;
+    // Post-order, so the first node to overflow is the smallest one: the place to show.
+    if (total > limits_.max_nodes && !overflow_) overflow_ = loc_of(node, nullptr);
+    return total;
+  }
+
   Loc loc_of(const YAML::Node& node, const Loc* fallback) const {
     YAML::Mark mark = node.Mark();
     // yaml-cpp places an empty value (`from:`) at the start of the next line; the key is the better place.
@@ -349,14 +501,64 @@ class Converter {
   LoadLimits limits_;
   std::size_t count_ = 0;
   bool failed_ = false;
+  std::unordered_map<int, std::vector<std::pair<YAML::Node, std::size_t>>> sizes_;  // by source offset
+  std::optional<Loc> overflow_;
+};
+
+}  // namespace
+
+namespace {
+
+// Where each document of a stream starts, and where its root node is. yaml-cpp 0.7's LoadAll loops forever,
+// allocating a null document per turn, when a document consumes no token: a file that is just ',' exhausts memory
+// (jbeder/yaml-cpp#1040, fixed upstream by #1319). So the documents are counted first, stopping at the second.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  std::vector<YAML::Mark> roots;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (roots.size() < starts.size()) roots.push_back(mark);
+  }
 };
 
 }  // namespace
 
 std::optional<YamlValue> load_yaml(const SourceFile& file, diag::DiagnosticSink& sink, LoadLimits limits) {
   std::vector<YAML::Node> documents;
+  DocumentCounter counter;
   try {
-    documents = YAML::LoadAll(file.text);
+    std::istringstream stream(file.text);
+    YAML::Parser parser(stream);
+    while (counter.starts.size() < 2 && parser.HandleNextDocument(counter)) {
+    }
+    if (counter.starts.size() == 2 && counter.starts[0].pos == counter.starts[1].pos) {
+      // No progress: the token at this place can start neither a node nor a document.
+      const YAML::Mark& mark = counter.starts[1];
+      char c = mark.pos >= 0 && static_cast<std::size_t>(mark.pos) < file.text.size() ? file.text[mark.pos] : '?';
+      sink.error(Loc{&file, mark.line + 1, mark.column + 1, 1}, "yaml-syntax",
+                 fmt::format("invalid YAML: unexpected '{}' where a value or document should start", c));
+      return std::nullopt;
+    }
+    if (counter.starts.size() == 1) documents.push_back(YAML::Load(file.text));
   } catch (const YAML::Exception& e) {
     Loc loc{&file, e.mark.is_null() ? 1 : e.mark.line + 1, e.mark.is_null() ? 1 : e.mark.column + 1, 1};
     std::string message = e.msg.empty() ? std::string(e.what()) : e.msg;
@@ -367,9 +569,9 @@ std::optional<YamlValue> load_yaml(const SourceFile& file, diag::DiagnosticSink&
     sink.error(Loc{&file, 1, 1, 1}, "yaml-syntax", std::string("invalid YAML: ") + e.what());
     return std::nullopt;
   }
-  if (documents.size() > 1) {
+  if (counter.starts.size() > 1) {
     Loc loc{&file, 1, 1, 1};
-    YAML::Mark mark = documents[1].Mark();
+    YAML::Mark mark = counter.roots.size() > 1 ? counter.roots[1] : counter.starts[1];
     if (!mark.is_null()) loc = Loc{&file, mark.line + 1, mark.column + 1, 1};
     sink.error(loc, "yaml-multiple-documents",
                "expected a single document in the file, but found another document (remove the extra '---')");

@@ -7,6 +7,13 @@
 
 namespace selinon::parse {
 
+YamlValue::YamlValue() = default;
+YamlValue::YamlValue(const YamlValue&) = default;
+YamlValue::YamlValue(YamlValue&&) noexcept = default;
+YamlValue& YamlValue::operator=(const YamlValue&) = default;
+YamlValue& YamlValue::operator=(YamlValue&&) noexcept = default;
+YamlValue::~YamlValue() = default;
+
 bool YamlValue::truthy() const {
   switch (kind) {
     case Kind::null: return false;

@@ -27,6 +27,15 @@ class YamlValue {
   std::vector<YamlValue> items;   // sequence
   std::vector<Entry> entries;     // mapping: unique keys, first-seen order (duplicates resolved by the loader)
 
+  // Defined out of line: with implicit ones, clang (libstdc++) instantiates std::pair<YamlValue, YamlValue> while
+  // YamlValue is still incomplete and rejects the header; GCC happens to accept it.
+  YamlValue();
+  YamlValue(const YamlValue&);
+  YamlValue(YamlValue&&) noexcept;
+  YamlValue& operator=(const YamlValue&);
+  YamlValue& operator=(YamlValue&&) noexcept;
+  ~YamlValue();
+
   bool is_null() const { return kind == Kind::null; }
   bool is_string() const { return kind == Kind::string; }
   bool is_bool() const { return kind == Kind::boolean; }

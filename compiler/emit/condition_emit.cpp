@@ -1,0 +1,149 @@
+// Renders condition trees: Selinon's condition strings and the C++ functions the flow code calls.
+#include "emit/condition_emit.hpp"
+
+#include <fmt/format.h>
+
+#include "emit/names.hpp"
+#include "model/predicates.hpp"
+
+namespace selinon::emit {
+namespace {
+
+using Kind = model::Condition::Kind;
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? std::string(separator) : "") + parts[i];
+  return out;
+}
+
+// Arguments in the predicate's declared order (the runtime's calling convention), else as written.
+std::vector<const model::Condition::Arg*> ordered_args(const model::Condition& leaf) {
+  std::vector<const model::Condition::Arg*> out;
+  if (const auto* sig = model::builtin_predicate(leaf.predicate)) {
+    for (auto name : sig->args) {
+      for (const auto& a : leaf.args) {
+        if (a.name == name) out.push_back(&a);
+      }
+    }
+    return out;
+  }
+  for (const auto& a : leaf.args) out.push_back(&a);
+  return out;
+}
+
+struct ExpressionBuilder {
+  const model::System& system;
+  bool mock_all;
+  std::vector<std::string> constants;  // `static const Json aN = ...;  // name` lines
+
+  std::string constant(const nlohmann::json& value, const std::string& label) {
+    std::string name = fmt::format("a{}", constants.size());
+    constants.push_back(
+        fmt::format("static const Json {} = {};  // {}", name, json_expression(value), comment_text(label)));
+    return name;
+  }
+
+  std::string leaf(const model::Condition& c) {
+    const auto* sig = model::builtin_predicate(c.predicate);
+    if (!sig) {
+      if (mock_all) return fmt::format("selinon::mock_predicate(ctx, {})", cpp_string(c.predicate));
+      nlohmann::json args = nlohmann::json::object();
+      for (const auto& a : c.args) args[a.name] = a.value;
+      return fmt::format("{}(ctx, {})", c.predicate, constant(args, c.predicate + " args"));
+    }
+    std::vector<std::string> call_args;
+    if (sig->reads_result) call_args.push_back(fmt::format("ctx.result({})", cpp_string(c.bound_node)));
+    if (sig->reads_node_args) call_args.push_back("ctx.node_args()");
+    for (const auto* a : ordered_args(c)) call_args.push_back(constant(a->value, a->name));
+    return fmt::format("p::{}({})", c.predicate, join(call_args, ", "));
+  }
+
+  std::string expression(const model::Condition& c) {
+    switch (c.kind) {
+      case Kind::always_true: return "true";
+      case Kind::leaf: return leaf(c);
+      case Kind::negation: return c.children.empty() ? "false" : "!" + wrapped(c.children.front());
+      case Kind::all_of:
+      case Kind::any_of: {
+        if (c.children.empty()) return c.kind == Kind::all_of ? "true" : "false";
+        if (c.children.size() == 1) return expression(c.children.front());
+        std::vector<std::string> parts;
+        for (const auto& child : c.children) parts.push_back(wrapped(child));
+        return join(parts, c.kind == Kind::all_of ? " && " : " || ");
+      }
+    }
+    return "true";
+  }
+
+  std::string wrapped(const model::Condition& c) {
+    std::string e = expression(c);
+    bool compound = (c.kind == Kind::all_of || c.kind == Kind::any_of) && c.children.size() > 1;
+    return compound ? "(" + e + ")" : e;
+  }
+};
+
+}  // namespace
+
+std::string python_repr(const nlohmann::json& v) {
+  using nlohmann::json;
+  switch (v.type()) {
+    case json::value_t::null: return "None";
+    case json::value_t::boolean: return v.get<bool>() ? "True" : "False";
+    case json::value_t::string: return "'" + v.get<std::string>() + "'";
+    case json::value_t::array: {
+      std::vector<std::string> parts;
+      for (const auto& item : v) parts.push_back(python_repr(item));
+      return "[" + join(parts, ", ") + "]";
+    }
+    case json::value_t::object: {
+      std::vector<std::string> parts;
+      for (const auto& [k, item] : v.items()) parts.push_back("'" + k + "': " + python_repr(item));
+      return "{" + join(parts, ", ") + "}";
+    }
+    case json::value_t::number_float: {
+      std::string s = v.dump();
+      return s;
+    }
+    default: return v.dump();
+  }
+}
+
+std::string render_condition(const model::Condition& c, const model::System& system) {
+  switch (c.kind) {
+    case Kind::always_true: return "True";
+    case Kind::leaf: {
+      std::vector<std::string> parts;
+      const auto* sig = model::builtin_predicate(c.predicate);
+      if (sig && sig->reads_result) parts.push_back("db.get('" + c.bound_node + "')");
+      for (const auto* a : ordered_args(c)) parts.push_back(a->name + "=" + python_repr(a->value));
+      return c.predicate + "(" + join(parts, ", ") + ")";
+    }
+    case Kind::negation:
+      return c.children.empty() ? "(not True)" : "(not " + render_condition(c.children.front(), system) + ")";
+    case Kind::all_of:
+    case Kind::any_of: {
+      if (c.children.size() == 1) return render_condition(c.children.front(), system);
+      if (c.children.empty()) return c.kind == Kind::all_of ? "True" : "False";
+      std::vector<std::string> parts;
+      for (const auto& child : c.children) parts.push_back(render_condition(child, system));
+      return "(" + join(parts, c.kind == Kind::all_of ? " and " : " or ") + ")";
+    }
+  }
+  return "True";
+}
+
+std::string condition_function(const std::string& name, const std::string& comment, const model::Condition& condition,
+                               const model::System& system, bool mock_all) {
+  ExpressionBuilder builder{system, mock_all, {}};
+  std::string expression = builder.expression(condition);
+  std::string out = fmt::format("// {}\n//   {}\nbool {}(const ConditionContext& ctx) {{\n", comment_text(comment),
+                                comment_text(render_condition(condition, system)), name);
+  for (const auto& line : builder.constants) out += "  " + line + "\n";
+  bool uses_ctx = expression.find("ctx") != std::string::npos;
+  if (!uses_ctx) out += "  (void)ctx;\n";
+  out += "  return " + expression + ";\n}\n";
+  return out;
+}
+
+}  // namespace selinon::emit

@@ -1,0 +1,18 @@
+# Embeds templates/*.in into a C++ source (build step of selinonc): the emitter reads them by file name.
+# Usage: cmake -DTEMPLATE_DIR=... -DOUTPUT=... -P embed_templates.cmake
+file(GLOB templates RELATIVE "${TEMPLATE_DIR}" "${TEMPLATE_DIR}/*.in")
+list(SORT templates)
+set(body "// Templates of the emitted C++, embedded at build time from templates/. Generated; do not edit.\n")
+string(APPEND body "#include <stdexcept>\n#include <string>\n\n#include \"emit/printer.hpp\"\n\nnamespace selinon::emit {\n\n")
+string(APPEND body "std::string_view template_text(std::string_view name) {\n")
+foreach(t IN LISTS templates)
+  file(READ "${TEMPLATE_DIR}/${t}" content)
+  string(APPEND body "  if (name == \"${t}\") return R\"SELINON_TEMPLATE(${content})SELINON_TEMPLATE\";\n")
+endforeach()
+string(APPEND body "  throw std::logic_error(\"no template named \" + std::string(name));\n}\n\n}  // namespace selinon::emit\n")
+if(EXISTS "${OUTPUT}")
+  file(READ "${OUTPUT}" old)
+endif()
+if(NOT old STREQUAL body)
+  file(WRITE "${OUTPUT}" "${body}")
+endif()

@@ -1,0 +1,24 @@
+// Names and literals in emitted C++: identifiers, headers of imports, string and JSON literals.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace selinon::emit {
+
+// A node or flow name as a C++ identifier (keywords get a trailing underscore).
+std::string cpp_identifier(std::string_view name);
+// `myapp.tasks` -> `myapp/tasks.hpp`; a name already ending in .h/.hpp is a header path as it is.
+std::string header_of_import(std::string_view import);
+// A C++ string literal with everything escaped.
+std::string cpp_string(std::string_view text);
+// A C++ expression building the JSON value (scalars directly, containers through Json::parse).
+std::string json_expression(const nlohmann::json& value);
+// Text safe inside a `//` comment: one line, no trailing backslash (which would splice the next line in).
+std::string comment_text(std::string_view text);
+// An import naming Selinon's own Python modules (built-in storages, strategies, caches).
+bool is_selinon_import(std::string_view import);
+
+}  // namespace selinon::emit

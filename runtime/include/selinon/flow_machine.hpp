@@ -1,0 +1,153 @@
+// What generated flow code provides (a FlowMachine: nodes, edges, failures, transition hooks) and the Step it
+// drives. A Step applies one event to one flow state and collects the resulting actions; it never does I/O
+// except reading stored results for conditions through the ResultReader.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "selinon/flow_state.hpp"
+#include "selinon/json.hpp"
+#include "selinon/task.hpp"
+#include "selinon/trace.hpp"
+
+namespace selinon {
+
+class MockScript;
+
+// What a condition or foreach function sees: the results of the source tasks of one combination and the flow's
+// node_args.
+class ConditionContext {
+ public:
+  ConditionContext(std::string_view flow_name, const std::vector<std::pair<std::string, std::string>>& sources,
+                   const Json& node_args, const ResultReader* reader, const MockScript* mocks = nullptr);
+  // Stored result of source task `task` in this combination. Throws when `task` is not a task source.
+  const Json& result(std::string_view task) const;
+  const Json& node_args() const { return node_args_; }
+  std::string_view flow_name() const { return flow_name_; }
+  // The mock script when running with scripted foreach functions and predicates (MOCK_ALL_TASKS builds).
+  const MockScript* mocks() const { return mocks_; }
+
+ private:
+  std::string_view flow_name_;
+  const std::vector<std::pair<std::string, std::string>>& sources_;  // task name -> instance id
+  const Json& node_args_;
+  const ResultReader* reader_;
+  const MockScript* mocks_;
+  mutable std::vector<std::pair<std::string, Json>> cache_;  // a result read once per evaluation
+};
+
+using ConditionFn = bool (*)(const ConditionContext&);
+using ForeachFn = Json (*)(const ConditionContext&);  // an array of items (null: nothing)
+
+struct NodeSpec {
+  std::string_view name;
+  bool is_flow = false;
+  bool nowait = false;
+  bool eager = false;
+  // Only meaningful for sub-flows: what this flow hands to them / takes from them.
+  bool propagate_node_args = false;
+  bool propagate_parent = false;
+  bool propagate_finished = false;
+  bool propagate_compound_finished = false;
+};
+
+struct EdgeSpec {
+  int index = 0;
+  std::vector<int> from;  // empty: a starting edge
+  std::vector<int> to;
+  ConditionFn condition = nullptr;  // nullptr: always true
+  std::string_view condition_str = "True";
+  ForeachFn foreach = nullptr;
+  std::string_view foreach_str;
+  bool foreach_propagate_result = false;
+};
+
+struct FallbackSpec {
+  bool ignore = false;      // `fallback: true`
+  std::vector<int> nodes;   // nodes to start
+  ConditionFn condition = nullptr;
+  std::string_view condition_str = "True";
+};
+
+// One `failures` entry set: the failed nodes (sorted by name) and its fallbacks in configuration order.
+struct FailureSpec {
+  std::vector<int> nodes;
+  std::vector<FallbackSpec> fallbacks;
+};
+
+class Step;
+
+struct FlowMachine {
+  std::string_view name;
+  std::vector<NodeSpec> nodes;
+  std::vector<EdgeSpec> edges;
+  std::vector<FailureSpec> failures;
+  bool node_args_from_first = false;
+  int max_retry = 0;
+  int retry_countdown = 0;
+
+  // The generated transition, one function per event kind.
+  void (*on_start)(Step&) = nullptr;
+  void (*on_node_succeeded)(Step&, int node, const std::string& id) = nullptr;
+  void (*on_node_failed)(Step&, int node, const std::string& id) = nullptr;
+
+  int node_index(std::string_view node) const;  // -1 when not a node of this flow
+};
+
+// Something the runtime must do after a transition is committed.
+struct Action {
+  enum class Kind { run_task, start_subflow, finish_flow, fail_flow, restart_flow };
+  Kind kind = Kind::run_task;
+  std::string node;      // task or sub-flow name
+  std::string id;        // its new id (task id / child dispatcher id)
+  Json node_args;
+  Json parent;           // parent mapping handed over (null for sub-flows without propagate_parent)
+  Json result;           // finish_flow / fail_flow: the flow result
+  int countdown_seconds = 0;  // restart_flow
+};
+
+// Applies one event to a flow state. Generated hooks call fire()/fire_start(); the runtime calls the public
+// event entry points (start, node_succeeded, node_failed).
+class Step {
+ public:
+  Step(const FlowMachine& machine, FlowState& state, const ResultReader* reader, const Tracer* tracer,
+       std::function<std::string()> new_id, const MockScript* mocks = nullptr);
+
+  // Event entry points (used by the engine).
+  void start();
+  void node_succeeded(std::string_view node, const std::string& id, const Json& subflow_result = nullptr);
+  void node_failed(std::string_view node, const std::string& id, const std::string& what = {});
+
+  // Called by generated code.
+  void fire_start(const EdgeSpec& edge);
+  void fire(const EdgeSpec& edge, int finished_node, const std::string& finished_id);
+  void fail_eagerly(int node, const std::string& id);
+
+  const std::vector<Action>& actions() const { return actions_; }
+  FlowState& state() { return state_; }
+
+ private:
+  void fire_combination(const EdgeSpec& edge, const Json& parent, const std::vector<std::pair<std::string, std::string>>& sources);
+  void start_node(int node, const Json& parent, const Json* forced_node_args, const EdgeSpec* edge);
+  void settle();
+  bool run_fallbacks();
+  void flow_failed();
+  Json expand_subflow(const std::string& child_id, bool compound) const;
+  Json base_details() const;
+  void trace(TraceEvent event, Json details) const;
+
+  const FlowMachine& machine_;
+  FlowState& state_;
+  const ResultReader* reader_;
+  const Tracer* tracer_;
+  std::function<std::string()> new_id_;
+  const MockScript* mocks_;
+  std::vector<Action> actions_;
+  bool ended_ = false;
+};
+
+}  // namespace selinon

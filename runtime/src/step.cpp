@@ -1,0 +1,389 @@
+// The dispatcher semantics of Selinon (spec §3.4-§3.13) applied to one event: edges fire per combination of
+// finished source instances, foreach fans out, failures wait until nothing is active and then the largest
+// matching failure entry's fallbacks start; a flow ends when nothing is active.
+#include <algorithm>
+#include <stdexcept>
+
+#include "selinon/flow_machine.hpp"
+
+namespace selinon {
+
+int FlowMachine::node_index(std::string_view node) const {
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i].name == node) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+ConditionContext::ConditionContext(std::string_view flow_name,
+                                   const std::vector<std::pair<std::string, std::string>>& sources,
+                                   const Json& node_args, const ResultReader* reader, const MockScript* mocks)
+    : flow_name_(flow_name), sources_(sources), node_args_(node_args), reader_(reader), mocks_(mocks) {}
+
+const Json& ConditionContext::result(std::string_view task) const {
+  for (const auto& [name, value] : cache_) {
+    if (name == task) return value;
+  }
+  for (const auto& [name, id] : sources_) {
+    if (name != task) continue;
+    if (!reader_) throw std::logic_error("no result storage available to read '" + name + "'");
+    cache_.emplace_back(name, reader_->read(std::string(flow_name_), name, id));
+    return cache_.back().second;
+  }
+  throw std::out_of_range("'" + std::string(task) + "' is not a source task of this edge");
+}
+
+Step::Step(const FlowMachine& machine, FlowState& state, const ResultReader* reader, const Tracer* tracer,
+           std::function<std::string()> new_id, const MockScript* mocks)
+    : machine_(machine), state_(state), reader_(reader), tracer_(tracer), new_id_(std::move(new_id)), mocks_(mocks) {}
+
+Json Step::base_details() const {
+  return {{"flow_name", state_.flow_name}, {"dispatcher_id", state_.dispatcher_id}};
+}
+
+void Step::trace(TraceEvent event, Json details) const {
+  if (tracer_ && tracer_->enabled()) tracer_->emit(event, std::move(details));
+}
+
+void Step::start() {
+  if (tracer_ && tracer_->enabled()) {
+    Json d = base_details();
+    d["node_args"] = state_.node_args;
+    d["parent"] = state_.parent;
+    d["retried_count"] = state_.retried_count;
+    trace(TraceEvent::FLOW_START, std::move(d));
+  }
+  if (machine_.on_start) machine_.on_start(*this);
+  settle();
+}
+
+void Step::fire_start(const EdgeSpec& edge) {
+  static const std::vector<std::pair<std::string, std::string>> no_sources;
+  ConditionContext ctx(state_.flow_name, no_sources, state_.node_args, reader_, mocks_);
+  if (edge.condition && !edge.condition(ctx)) {
+    if (tracer_ && tracer_->enabled()) {
+      Json d = base_details();
+      d["edge"] = edge.index;
+      d["condition"] = edge.condition_str;
+      d["nodes_from"] = Json::array();
+      trace(TraceEvent::EDGE_COND_FALSE, std::move(d));
+    }
+    return;
+  }
+  state_.triggered_edges.insert(edge.index);
+  fire_combination(edge, state_.parent, no_sources);
+}
+
+void Step::fire(const EdgeSpec& edge, int finished_node, const std::string& finished_id) {
+  // Instances per source: the node that just finished with its new instance, every other source with all of its
+  // earlier finished instances (so each combination is formed exactly once).
+  std::vector<const std::vector<std::string>*> lists;
+  std::vector<std::string> just_finished{finished_id};
+  for (int source : edge.from) {
+    const auto& ids = source == finished_node ? just_finished : state_.finished[static_cast<std::size_t>(source)];
+    if (ids.empty()) return;
+    lists.push_back(&ids);
+  }
+  std::vector<std::size_t> pick(lists.size(), 0);
+  while (true) {
+    Json parent = Json::object();
+    std::vector<std::pair<std::string, std::string>> sources;
+    for (std::size_t i = 0; i < lists.size(); ++i) {
+      const NodeSpec& spec = machine_.nodes[static_cast<std::size_t>(edge.from[i])];
+      const std::string& id = (*lists[i])[pick[i]];
+      std::string name(spec.name);
+      if (spec.is_flow) {
+        if (spec.propagate_finished) parent[name] = expand_subflow(id, false);
+        else if (spec.propagate_compound_finished) parent[name] = expand_subflow(id, true);
+      } else {
+        parent[name] = id;
+        sources.emplace_back(std::move(name), id);
+      }
+    }
+    ConditionContext ctx(state_.flow_name, sources, state_.node_args, reader_, mocks_);
+    if (!edge.condition || edge.condition(ctx)) {
+      state_.triggered_edges.insert(edge.index);
+      fire_combination(edge, parent, sources);
+    } else if (tracer_ && tracer_->enabled()) {
+      Json d = base_details();
+      d["edge"] = edge.index;
+      d["condition"] = edge.condition_str;
+      d["parent"] = parent;
+      trace(TraceEvent::EDGE_COND_FALSE, std::move(d));
+    }
+    // Next combination; the first source varies slowest, as itertools.product.
+    std::size_t i = lists.size();
+    while (i > 0) {
+      --i;
+      if (++pick[i] < lists[i]->size()) break;
+      pick[i] = 0;
+      if (i == 0) return;
+    }
+    if (lists.empty()) return;
+  }
+}
+
+void Step::fire_combination(const EdgeSpec& edge, const Json& parent,
+                            const std::vector<std::pair<std::string, std::string>>& sources) {
+  if (!edge.foreach) {
+    for (int d : edge.to) start_node(d, parent, nullptr, &edge);
+    return;
+  }
+  ConditionContext ctx(state_.flow_name, sources, state_.node_args, reader_, mocks_);
+  Json items = edge.foreach(ctx);
+  if (tracer_ && tracer_->enabled()) {
+    Json d = base_details();
+    d["edge"] = edge.index;
+    d["foreach_str"] = edge.foreach_str;
+    d["result"] = items;
+    trace(TraceEvent::FOREACH_RESULT, std::move(d));
+  }
+  if (items.is_null()) return;
+  if (!items.is_array()) throw std::runtime_error("foreach function of edge " + std::to_string(edge.index) +
+                                                  " returned " + std::string(items.type_name()) + ", not a list");
+  for (const auto& item : items) {
+    for (int d : edge.to) start_node(d, parent, edge.foreach_propagate_result ? &item : nullptr, &edge);
+  }
+}
+
+void Step::start_node(int node, const Json& parent, const Json* forced_node_args, const EdgeSpec* edge) {
+  const NodeSpec& spec = machine_.nodes[static_cast<std::size_t>(node)];
+  Action action;
+  action.node = std::string(spec.name);
+  action.id = new_id_();
+  if (spec.is_flow) {
+    action.kind = Action::Kind::start_subflow;
+    action.node_args = forced_node_args ? *forced_node_args : spec.propagate_node_args ? state_.node_args : Json();
+    action.parent = spec.propagate_parent && parent.is_object() ? parent : Json();
+  } else {
+    action.kind = Action::Kind::run_task;
+    action.node_args = state_.node_args;
+    action.parent = parent.is_object() ? parent : Json::object();
+  }
+  if (tracer_ && tracer_->enabled()) {
+    Json d = base_details();
+    d[spec.is_flow ? "child_flow_name" : "task_name"] = action.node;
+    d[spec.is_flow ? "child_dispatcher_id" : "task_id"] = action.id;
+    d["node_args"] = action.node_args;
+    d["parent"] = action.parent;
+    d["condition_str"] = edge ? Json(edge->condition_str) : Json();
+    d["foreach_str"] = edge && edge->foreach ? Json(edge->foreach_str) : Json();
+    d["edge"] = edge ? Json(edge->index) : Json();
+    trace(spec.is_flow ? TraceEvent::SUBFLOW_SCHEDULE : TraceEvent::TASK_SCHEDULE, std::move(d));
+  }
+  if (!spec.nowait) state_.active.push_back({node, action.id});
+  actions_.push_back(std::move(action));
+}
+
+void Step::node_succeeded(std::string_view node, const std::string& id, const Json& subflow_result) {
+  int idx = machine_.node_index(node);
+  if (idx < 0) throw std::invalid_argument("'" + std::string(node) + "' is not a node of flow " + state_.flow_name);
+  auto it = std::find(state_.active.begin(), state_.active.end(), NodeRef{idx, id});
+  if (it == state_.active.end()) return;  // already applied, or from a previous attempt of a restarted flow
+  state_.active.erase(it);
+  const NodeSpec& spec = machine_.nodes[static_cast<std::size_t>(idx)];
+  if (tracer_ && tracer_->enabled()) {
+    Json d = base_details();
+    d["node_name"] = std::string(node);
+    d["node_id"] = id;
+    trace(TraceEvent::NODE_SUCCESSFUL, std::move(d));
+  }
+  if (spec.is_flow && !subflow_result.is_null()) state_.subflow_results[id] = subflow_result;
+  if (machine_.node_args_from_first && !spec.is_flow && state_.active.empty()) {
+    bool first = std::all_of(state_.finished.begin(), state_.finished.end(), [](const auto& v) { return v.empty(); });
+    if (first) {
+      if (!reader_) throw std::logic_error("node_args_from_first needs a result storage");
+      state_.node_args = reader_->read(state_.flow_name, std::string(node), id);
+    }
+  }
+  if (machine_.on_node_succeeded) machine_.on_node_succeeded(*this, idx, id);
+  state_.finished[static_cast<std::size_t>(idx)].push_back(id);
+  settle();
+}
+
+void Step::node_failed(std::string_view node, const std::string& id, const std::string& what) {
+  int idx = machine_.node_index(node);
+  if (idx < 0) throw std::invalid_argument("'" + std::string(node) + "' is not a node of flow " + state_.flow_name);
+  auto it = std::find(state_.active.begin(), state_.active.end(), NodeRef{idx, id});
+  if (it == state_.active.end()) return;
+  state_.active.erase(it);
+  if (tracer_ && tracer_->enabled()) {
+    Json d = base_details();
+    d["node_name"] = std::string(node);
+    d["node_id"] = id;
+    d["what"] = what;
+    trace(TraceEvent::NODE_FAILURE, std::move(d));
+  }
+  state_.failed[static_cast<std::size_t>(idx)].push_back(id);
+  if (machine_.on_node_failed) machine_.on_node_failed(*this, idx, id);
+  if (ended_) return;
+  settle();
+}
+
+void Step::fail_eagerly(int node, const std::string& id) {
+  if (tracer_ && tracer_->enabled()) {
+    Json d = base_details();
+    d["node_name"] = std::string(machine_.nodes[static_cast<std::size_t>(node)].name);
+    d["node_id"] = id;
+    trace(TraceEvent::EAGER_FAILURE, std::move(d));
+  }
+  flow_failed();
+}
+
+void Step::settle() {
+  if (ended_ || !state_.active.empty()) return;
+  if (state_.has_failures()) {
+    bool started = run_fallbacks();
+    if (!started && state_.has_failures()) {
+      flow_failed();
+      return;
+    }
+    if (!state_.active.empty()) return;
+  }
+  ended_ = true;
+  state_.status = FlowState::Status::succeeded;
+  Action action;
+  action.kind = Action::Kind::finish_flow;
+  action.node = state_.flow_name;
+  action.id = state_.dispatcher_id;
+  action.result = state_.result(machine_);
+  if (tracer_ && tracer_->enabled()) {
+    Json d = base_details();
+    d["state"] = action.result;
+    d["node_args"] = state_.node_args;
+    trace(TraceEvent::FLOW_END, std::move(d));
+  }
+  actions_.push_back(std::move(action));
+}
+
+bool Step::run_fallbacks() {
+  // Failed node names, sorted by name: failure entries are matched greedily, larger sets first, ties broken by
+  // the lexicographic order of the sorted names (itertools.combinations order).
+  std::vector<int> failed;
+  for (std::size_t i = 0; i < state_.failed.size(); ++i) {
+    if (!state_.failed[i].empty()) failed.push_back(static_cast<int>(i));
+  }
+  std::sort(failed.begin(), failed.end(), [&](int a, int b) {
+    return machine_.nodes[static_cast<std::size_t>(a)].name < machine_.nodes[static_cast<std::size_t>(b)].name;
+  });
+  auto still_failed = [&](const std::vector<int>& set) {
+    return std::all_of(set.begin(), set.end(), [&](int n) { return !state_.failed[static_cast<std::size_t>(n)].empty(); });
+  };
+  static const std::vector<std::pair<std::string, std::string>> no_sources;
+  bool started_any = false;
+  for (std::size_t size = failed.size(); size >= 1; --size) {
+    std::vector<bool> mask(failed.size(), false);
+    std::fill(mask.begin(), mask.begin() + static_cast<long>(size), true);
+    do {
+      std::vector<int> combination;
+      for (std::size_t i = 0; i < failed.size(); ++i) {
+        if (mask[i]) combination.push_back(failed[i]);
+      }
+      const FailureSpec* entry = nullptr;
+      for (const auto& f : machine_.failures) {
+        if (f.nodes == combination) entry = &f;
+      }
+      if (!entry) continue;
+      while (still_failed(combination)) {
+        bool matched = false;
+        bool keep_going = true;
+        for (const auto& fallback : entry->fallbacks) {
+          ConditionContext ctx(state_.flow_name, no_sources, state_.node_args, reader_, mocks_);
+          bool ok = !fallback.condition || fallback.condition(ctx);
+          if (tracer_ && tracer_->enabled()) {
+            Json d = base_details();
+            Json nodes = Json::array();
+            for (int n : combination) {
+              nodes.push_back({{"name", std::string(machine_.nodes[static_cast<std::size_t>(n)].name)},
+                               {"id", state_.failed[static_cast<std::size_t>(n)].front()}});
+            }
+            d["nodes"] = nodes;
+            Json fb = Json::array();
+            for (int n : fallback.nodes) fb.push_back(std::string(machine_.nodes[static_cast<std::size_t>(n)].name));
+            d["fallback"] = fallback.ignore ? Json(true) : fb;
+            d["condition_str"] = fallback.condition_str;
+            trace(ok ? TraceEvent::FALLBACK_COND_TRUE : TraceEvent::FALLBACK_COND_FALSE, d);
+            if (ok) trace(TraceEvent::FALLBACK_START, d);
+          }
+          if (!ok) continue;
+          matched = true;
+          if (fallback.ignore) continue;
+          for (int n : fallback.nodes) {
+            start_node(n, Json(), nullptr, nullptr);
+            // A nowait fallback is never observed: wait for the next round before evaluating more (as Selinon).
+            if (machine_.nodes[static_cast<std::size_t>(n)].nowait) keep_going = false;
+            else started_any = true;
+          }
+        }
+        if (matched) {
+          for (int n : combination) {
+            auto& ids = state_.failed[static_cast<std::size_t>(n)];
+            ids.erase(ids.begin());
+          }
+        }
+        if (!keep_going) return started_any;
+        if (!matched) break;
+      }
+    } while (std::prev_permutation(mask.begin(), mask.end()));
+  }
+  return started_any;
+}
+
+void Step::flow_failed() {
+  ended_ = true;
+  bool will_retry = state_.retried_count < machine_.max_retry;
+  Json result = state_.result(machine_);
+  if (tracer_ && tracer_->enabled()) {
+    Json d = base_details();
+    d["state"] = result;
+    d["will_retry"] = will_retry;
+    d["retried_count"] = state_.retried_count;
+    trace(TraceEvent::FLOW_FAILURE, std::move(d));
+  }
+  Action action;
+  action.node = state_.flow_name;
+  action.id = state_.dispatcher_id;
+  action.result = std::move(result);
+  if (will_retry) {
+    action.kind = Action::Kind::restart_flow;
+    action.countdown_seconds = machine_.retry_countdown;
+  } else {
+    state_.status = FlowState::Status::failed;
+    action.kind = Action::Kind::fail_flow;
+  }
+  actions_.push_back(std::move(action));
+}
+
+Json Step::expand_subflow(const std::string& child_id, bool compound) const {
+  auto it = state_.subflow_results.find(child_id);
+  if (it == state_.subflow_results.end()) return Json::object();
+  // Recursion over the nested results carried in each flow result ("subflows": id -> result).
+  std::function<void(const Json&, Json&)> nested = [&](const Json& result, Json& out) {
+    const Json& subflows = result.contains("subflows") ? result["subflows"] : Json::object();
+    for (const auto& [name, ids] : result.value("finished_nodes", Json::object()).items()) {
+      bool is_flow = !ids.empty() && std::all_of(ids.begin(), ids.end(), [&](const Json& id) {
+        return id.is_string() && subflows.contains(id.get<std::string>());
+      });
+      if (!is_flow) {
+        Json& list = out[name];
+        if (!list.is_array()) list = Json::array();
+        for (const auto& id : ids) list.push_back(id);
+        continue;
+      }
+      for (const auto& id : ids) {
+        if (compound) {
+          nested(subflows[id.get<std::string>()], out);
+        } else {
+          Json& sub = out[name];
+          if (!sub.is_object()) sub = Json::object();
+          nested(subflows[id.get<std::string>()], sub);
+        }
+      }
+    }
+  };
+  Json out = Json::object();
+  nested(it->second, out);
+  return out;
+}
+
+}  // namespace selinon

@@ -1,0 +1,57 @@
+// Runs one task message: instantiates the task (or its mock), runs it, stores its result, decides about retries.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "selinon/mock.hpp"
+#include "selinon/system.hpp"
+#include "selinon/trace.hpp"
+
+namespace selinon {
+
+struct TaskMessage {
+  std::string task_name;
+  std::string flow_name;
+  std::string task_id;
+  std::string dispatcher_id;
+  Json node_args;
+  Json parent;
+  int retried_count = 0;
+
+  static TaskMessage from_json(const Json& json);  // throws on a malformed message
+};
+
+struct TaskOutcome {
+  enum class Kind { succeeded, failed, retry };
+  Kind kind = Kind::succeeded;
+  std::string what;                     // failed: why
+  int retried_count = 0;                // retry: the count the next attempt carries
+  std::chrono::milliseconds countdown{0};
+};
+
+class TaskRunner {
+ public:
+  TaskRunner(const TaskBinding& binding, const TaskMessage& message, const ResultReader& results,
+             const Tracer& tracer, std::shared_ptr<const MockScript> mocks, bool mock_all,
+             std::function<DataStorage&(std::string_view)> storage);
+  TaskOutcome run();
+
+ private:
+  std::unique_ptr<Task> instantiate() const;
+  TaskOutcome failure(const std::string& what, bool retryable);
+  Json details() const;
+  void trace(TraceEvent event, Json details) const;
+
+  const TaskBinding& binding_;
+  const TaskMessage& message_;
+  const ResultReader& results_;
+  const Tracer& tracer_;
+  std::shared_ptr<const MockScript> mocks_;
+  bool mock_all_;
+  std::function<DataStorage&(std::string_view)> storage_;
+};
+
+}  // namespace selinon

@@ -1,0 +1,124 @@
+// bench_check: times `selinonc check` on the generated large configuration and prints each run, median, min and max.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "large_config.hpp"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Options {
+  int runs = 7;
+  std::string selinonc = SELINONC_PATH;
+  std::string out;  // empty: a temporary directory, removed afterwards
+};
+
+// Runs `argv` with stdout and stderr sent to `log`; returns the exit status (-1 when it could not run or was killed).
+int run(const std::vector<std::string>& argv, const fs::path& log) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool parse_args(int argc, char** argv, Options& options) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--runs") {
+      options.runs = std::atoi(value().c_str());
+      if (options.runs < 1) return false;
+    } else if (a == "--selinonc") {
+      options.selinonc = value();
+    } else if (a == "--out") {
+      options.out = value();
+    } else {
+      return false;
+    }
+  }
+  return !options.selinonc.empty();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  if (!parse_args(argc, argv, options)) {
+    fmt::print(stderr, "usage: bench_check [--runs N (default 7)] [--selinonc PATH] [--out DIR]\n");
+    return 2;
+  }
+  bool temporary = options.out.empty();
+  fs::path dir = temporary ? fs::temp_directory_path() / fmt::format("selinon-bench-{}", getpid()) : fs::path(options.out);
+  auto stats = selinon::bench::write_large_config(dir);
+  fmt::print("input: {} tasks, {} flows, {} edges ({} with conditions, {} sub-flow edges), {} failures; "
+             "{} files, {} bytes in {}\n",
+             stats.tasks, stats.flows, stats.edges, stats.conditions, stats.subflow_edges, stats.failures, stats.files,
+             stats.bytes, dir.string());
+
+  std::vector<std::string> command = {options.selinonc, "check", "--color", "never", (dir / "nodes.yml").string(),
+                                      (dir / "flows").string()};
+  fs::path log = dir / "selinonc.log";
+  // An untimed first run checks the input is valid and warms the page cache for the timed ones.
+  int status = run(command, log);
+  std::string output = read_file(log);
+  if (status != 0) {
+    fmt::print(stderr, "bench_check: selinonc check exited with {} on the generated configuration:\n{}", status,
+               output);
+    return 1;
+  }
+  fmt::print("check: exit 0{}\n", output.empty() ? ", no diagnostics" : ", diagnostics:\n" + output);
+
+  std::vector<double> ms;
+  for (int i = 0; i < options.runs; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    status = run(command, log);
+    auto end = std::chrono::steady_clock::now();
+    if (status != 0) {
+      fmt::print(stderr, "bench_check: run {} exited with {}\n", i + 1, status);
+      return 1;
+    }
+    ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    fmt::print("run {}: {:.1f} ms\n", i + 1, ms.back());
+  }
+  std::vector<double> sorted = ms;
+  std::sort(sorted.begin(), sorted.end());
+  std::size_t n = sorted.size();
+  double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  fmt::print("selinonc check over {} runs: median {:.1f} ms, min {:.1f} ms, max {:.1f} ms\n", n, median,
+             sorted.front(), sorted.back());
+  if (temporary) fs::remove_all(dir);
+  return 0;
+}
