@@ -19,6 +19,7 @@ const std::vector<WarningInfo>& warning_catalogue() {
       {"never-finishes", "a node after which the flow can never finish (it leads into a cycle with no exit)"},
       {"cycle-without-exit", "a cycle whose edges are all unconditional, so it never stops by itself"},
       {"impossible-failure", "a failure entry whose nodes can never all fail in one run"},
+      {"empty-fallback", "'fallback: []' starts nothing and silently absorbs the failure"},
       {"propagate-not-subflow", "a propagate_* option names a flow that this flow never starts"},
       {"propagate-finished-without-parent", "propagate_finished feeds a sub-flow that does not get propagate_parent"},
       {"subflow-recursion", "a flow starts itself, directly or through other flows"},

@@ -240,6 +240,14 @@ class FlowBuilder {
                  fmt::format("a failure should state 'nodes' to fall back from in flow '{}'", flow_.name));
       return;
     }
+    if (nodes->is_seq() && nodes->items.empty()) {
+      // Selinon accepts it; an entry for no node can never match a failure.
+      ctx_.warning(nodes->loc, "impossible-failure",
+                   fmt::format("a failure entry with 'nodes: []' in flow '{}' can never apply; list the nodes whose "
+                               "failure it handles",
+                               flow_.name));
+      return;
+    }
     if (!fallback) {
       ctx_.error(item.loc, "bad-failure", fmt::format("no fallback stated in a failure of flow '{}'; add "
                                                       "'fallback:' (node names, or true to ignore the failure)",
@@ -268,6 +276,13 @@ class FlowBuilder {
                  fmt::format("'fallback: false' in flow '{}' names no node; give fallback nodes, or 'true' to ignore "
                              "the failure",
                              flow_.name));
+    } else if (fallback->is_seq() && fallback->items.empty()) {
+      // Selinon accepts it and, starting nothing, absorbs the failure exactly like `fallback: true`.
+      ctx_.warning(fallback->loc, "empty-fallback",
+                   fmt::format("'fallback: []' in flow '{}' starts nothing and silently ignores the failure, like "
+                               "'fallback: true'; write true to say so, or name fallback nodes",
+                               flow_.name));
+      f.fallback_true = true;
     } else {
       for (auto& n : ctx_.names_of(*fallback, "fallback node")) {
         if (!system_.is_task(n.value) && !system_.is_flow(n.value)) {

@@ -81,6 +81,9 @@ struct Engine::Impl : ResultReader {
   std::unordered_map<std::string, std::shared_ptr<FlowRun>> runs;
   std::unordered_map<std::string, FlowOutcome> outcomes;  // top-level flows only
 
+  // Task runs abandoned after their timeout still hold references into this engine; it waits for them on exit.
+  std::shared_ptr<std::atomic<int>> abandoned_runs = std::make_shared<std::atomic<int>>(0);
+
   std::mutex throttle_mutex;
   std::unordered_map<std::string, Clock::time_point> throttle_next;
 
@@ -320,7 +323,7 @@ struct Engine::Impl : ResultReader {
     if (!binding) throw std::invalid_argument("unknown task '" + message.task_name + "'");
     if (!system.flow(message.flow_name)) throw std::invalid_argument("unknown flow '" + message.flow_name + "'");
     TaskRunner runner(*binding, message, *this, *tracer, options.mocks, system.mock_all_tasks,
-                      [this](std::string_view name) -> DataStorage& { return storage(name); });
+                      [this](std::string_view name) -> DataStorage& { return storage(name); }, abandoned_runs);
     TaskOutcome outcome = runner.run();
     switch (outcome.kind) {
       case TaskOutcome::Kind::succeeded:
@@ -345,7 +348,13 @@ struct Engine::Impl : ResultReader {
 Engine::Engine(const SystemDescriptor& system, Broker& broker, std::shared_ptr<Tracer> tracer, EngineOptions options)
     : impl_(std::make_unique<Impl>(system, broker, std::move(tracer), std::move(options))) {}
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  // Give runs that outlived their timeout a moment to end before the storages they may use go away.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (*impl_->abandoned_runs > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
 
 std::string Engine::start_flow(const std::string& flow, Json node_args) {
   if (!impl_->system.flow(flow)) throw std::invalid_argument("no flow named '" + flow + "' in this system");

@@ -155,7 +155,13 @@ Json MockTask::run(const Json& node_args) {
   (void)node_args;
   const MockBehaviour* b = script_->task(task_name());
   if (!b) return nullptr;
-  if (b->sleep_seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>(b->sleep_seconds));
+  // Sleep in small steps so a run abandoned after its timeout ends soon.
+  auto until = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                      std::chrono::duration<double>(b->sleep_seconds));
+  while (std::chrono::steady_clock::now() < until && !cancelled()) {
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - std::chrono::steady_clock::now(),
+                                                                              std::chrono::milliseconds(10)));
+  }
   if (script_->next_run_fails(task_name())) {
     if (b->fatal) throw FatalTaskError(b->error);
     throw std::runtime_error(b->error);

@@ -2,6 +2,10 @@
 #include "task_runner.hpp"
 
 #include <exception>
+#include <future>
+#include <thread>
+
+#include <fmt/format.h>
 
 namespace selinon {
 
@@ -19,9 +23,45 @@ TaskMessage TaskMessage::from_json(const Json& j) {
 
 TaskRunner::TaskRunner(const TaskBinding& binding, const TaskMessage& message, const ResultReader& results,
                        const Tracer& tracer, std::shared_ptr<const MockScript> mocks, bool mock_all,
-                       std::function<DataStorage&(std::string_view)> storage)
+                       std::function<DataStorage&(std::string_view)> storage,
+                       std::shared_ptr<std::atomic<int>> abandoned_runs)
     : binding_(binding), message_(message), results_(results), tracer_(tracer), mocks_(std::move(mocks)),
-      mock_all_(mock_all), storage_(std::move(storage)) {}
+      mock_all_(mock_all), storage_(std::move(storage)), abandoned_runs_(std::move(abandoned_runs)) {}
+
+namespace {
+
+// Thrown when a task exceeds its timeout; handled like any task failure (so it may be retried).
+struct TaskTimeout : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace
+
+Json TaskRunner::run_task(std::shared_ptr<TaskContext> context) {
+  std::shared_ptr<Task> task = instantiate();
+  task->bind(context.get());
+  if (binding_.timeout_seconds <= 0) return task->run(message_.node_args);
+  // C++ cannot stop a thread from outside: a task past its timeout is failed at once and left to finish on its
+  // own thread (it can notice through cancelled()); its result is discarded and the worker thread moves on.
+  auto outcome = std::make_shared<std::promise<Json>>();
+  std::future<Json> future = outcome->get_future();
+  auto abandoned = abandoned_runs_;
+  if (abandoned) ++*abandoned;
+  std::thread([task, context, outcome, abandoned, node_args = message_.node_args] {
+    try {
+      outcome->set_value(task->run(node_args));
+    } catch (...) {
+      outcome->set_exception(std::current_exception());
+    }
+    if (abandoned) --*abandoned;
+  }).detach();
+  auto limit = std::chrono::duration<double>(binding_.timeout_seconds);
+  if (future.wait_for(limit) == std::future_status::timeout) {
+    context->cancelled->store(true);
+    throw TaskTimeout(fmt::format("task {} exceeded its timeout of {} s", message_.task_name, binding_.timeout_seconds));
+  }
+  return future.get();
+}
 
 Json TaskRunner::details() const {
   return {{"flow_name", message_.flow_name}, {"task_name", message_.task_name}, {"task_id", message_.task_id},
@@ -80,21 +120,19 @@ TaskOutcome TaskRunner::failure(const std::string& what, bool retryable) {
 
 TaskOutcome TaskRunner::run() {
   trace(TraceEvent::TASK_START, details());
-  TaskContext context;
-  context.task_name = message_.task_name;
-  context.flow_name = message_.flow_name;
-  context.task_id = message_.task_id;
-  context.dispatcher_id = message_.dispatcher_id;
-  context.parent = message_.parent;
-  context.retried_count = message_.retried_count;
-  context.results = &results_;
+  auto context = std::make_shared<TaskContext>();
+  context->task_name = message_.task_name;
+  context->flow_name = message_.flow_name;
+  context->task_id = message_.task_id;
+  context->dispatcher_id = message_.dispatcher_id;
+  context->parent = message_.parent;
+  context->retried_count = message_.retried_count;
+  context->results = &results_;
   try {
-    if (!binding_.storage.empty()) context.storage = &storage_(binding_.storage);
-    std::unique_ptr<Task> task = instantiate();
-    task->bind(&context);
-    Json result = task->run(message_.node_args);
+    if (!binding_.storage.empty()) context->storage = &storage_(binding_.storage);
+    Json result = run_task(context);
     if (!binding_.storage.empty() && !binding_.storage_readonly) {
-      std::string record = context.storage->store(message_.node_args, message_.flow_name,
+      std::string record = context->storage->store(message_.node_args, message_.flow_name,
                                                   std::string(binding_.storage_task_name), message_.task_id, result);
       Json d = details();
       d["storage_name"] = std::string(binding_.storage);

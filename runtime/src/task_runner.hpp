@@ -1,6 +1,7 @@
 // Runs one task message: instantiates the task (or its mock), runs it, stores its result, decides about retries.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -36,11 +37,14 @@ class TaskRunner {
  public:
   TaskRunner(const TaskBinding& binding, const TaskMessage& message, const ResultReader& results,
              const Tracer& tracer, std::shared_ptr<const MockScript> mocks, bool mock_all,
-             std::function<DataStorage&(std::string_view)> storage);
+             std::function<DataStorage&(std::string_view)> storage,
+             std::shared_ptr<std::atomic<int>> abandoned_runs = nullptr);
   TaskOutcome run();
 
  private:
   std::unique_ptr<Task> instantiate() const;
+  // Runs the task, on its own thread when it has a timeout. Throws what the task threw, or TaskTimeout.
+  Json run_task(std::shared_ptr<TaskContext> context);
   TaskOutcome failure(const std::string& what, bool retryable);
   Json details() const;
   void trace(TraceEvent event, Json details) const;
@@ -52,6 +56,7 @@ class TaskRunner {
   std::shared_ptr<const MockScript> mocks_;
   bool mock_all_;
   std::function<DataStorage&(std::string_view)> storage_;
+  std::shared_ptr<std::atomic<int>> abandoned_runs_;  // runs still going after their timeout (engine waits for them)
 };
 
 }  // namespace selinon

@@ -62,8 +62,8 @@ class FlowWriter {
     out += fmt::format("  - name: {}\n    queue: {}_v0\n    edges:\n", flow_name(flow_), flow_name(flow_));
     for (std::size_t i = 0; i < edges_.size(); ++i) {
       Edge& e = edges_[i];
-      // A third of the edges get a condition; the start edge always stays unconditional.
-      if (i % 3 == 2) e.condition = condition(e);
+      // Every third edge of the whole configuration gets a condition; start edges always stay unconditional.
+      if (i > 0 && (stats.edges + static_cast<int>(i)) % 3 == 2) e.condition = condition(e);
       out += e.from.empty() ? "      - from:\n" : fmt::format("      - from: {}\n", yaml_list(e.from));
       out += fmt::format("        to: {}\n", yaml_list(e.to));
       if (!e.condition.empty()) out += "        condition:\n" + e.condition;
@@ -181,10 +181,11 @@ std::string nodes_file(const LargeConfigShape& shape, Random& random) {
   }
   out += "\ntasks:\n";
   int per_flow = shape.tasks / shape.flows;
+  int stored = 0;
   for (int t = 0; t < shape.tasks; ++t) {
     int local = t % per_flow;
     out += fmt::format("  - name: {}\n    import: bench.tasks.group{}\n", task_name(t), t / per_flow);
-    if (has_storage(local)) out += fmt::format("    storage: {}\n", storage_name(t % shape.storages));
+    if (has_storage(local)) out += fmt::format("    storage: {}\n", storage_name(stored++ % shape.storages));
     int retries = random.below(3);
     out += fmt::format("    max_retry: {}\n", retries);
     if (retries > 0) out += fmt::format("    retry_countdown: {}\n", 5 * (1 + random.below(4)));

@@ -1,6 +1,8 @@
 // The base class of user tasks: run(node_args) -> JSON, with access to parent results and the task's storage.
 #pragma once
 
+#include <atomic>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -38,6 +40,8 @@ struct TaskContext {
   int retried_count = 0;
   DataStorage* storage = nullptr;
   const ResultReader* results = nullptr;
+  // Set when the task ran past its `timeout`: the runtime has already failed it and will ignore its result.
+  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
 };
 
 class Task {
@@ -51,6 +55,8 @@ class Task {
   const std::string& dispatcher_id() const { return context().dispatcher_id; }
   const Json& parent() const { return context().parent; }
   int retried_count() const { return context().retried_count; }
+  // True once this run exceeded its timeout; long-running tasks should check it and return early.
+  bool cancelled() const { return context().cancelled && context().cancelled->load(); }
   // The task's storage adapter, or nullptr when it has none.
   DataStorage* storage() const { return context().storage; }
 
