@@ -215,6 +215,9 @@ class FlowEmitter {
         if (flow_.propagate_parent.selects(node)) fields += ", .propagate_parent = true";
         if (flow_.propagate_finished.selects(node)) fields += ", .propagate_finished = true";
         else if (flow_.propagate_compound_finished.selects(node)) fields += ", .propagate_compound_finished = true";
+        if (flow_.propagate_failures.selects(node)) fields += ", .propagate_failures = true";
+        else if (flow_.propagate_compound_failures.selects(node)) fields += ", .propagate_compound_failures = true";
+        if (flow_.propagate_parent_failures.selects(node)) fields += ", .propagate_parent_failures = true";
       }
       out += fmt::format("{}{{{}}},", out.empty() ? "" : "\n", fields);
     }

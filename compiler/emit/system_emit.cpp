@@ -52,10 +52,12 @@ std::string system_source(const model::System& system, bool mock_all, const std:
   std::map<std::string, std::vector<std::string>> headers;
   std::string checks;
   if (!mock_all) {
+    // Each check is one line: compilers echo the line of an error, so even "'X' was not declared" (no such class
+    // in the header) shows the task's message beside it.
     for (const auto& task : system.tasks) {
       headers[header_of_import(task.import)].push_back("task " + task.name);
       checks += fmt::format(
-          "static_assert(std::is_base_of_v<selinon::Task, {0}>,\n              {1});\n", qualified(task.classname),
+          "static_assert(std::is_base_of_v<selinon::Task, {0}>, {1});\n", qualified(task.classname),
           cpp_string(fmt::format("task '{}' (import '{}'): class {} must derive from selinon::Task", task.name,
                                  task.import, task.classname)));
     }
@@ -63,7 +65,7 @@ std::string system_source(const model::System& system, bool mock_all, const std:
       if (is_selinon_import(storage.import)) continue;
       headers[header_of_import(storage.import)].push_back("storage " + storage.name);
       checks += fmt::format(
-          "static_assert(std::is_base_of_v<selinon::DataStorage, {0}>,\n              {1});\n",
+          "static_assert(std::is_base_of_v<selinon::DataStorage, {0}>, {1});\n",
           qualified(storage.classname),
           cpp_string(fmt::format("storage '{}' (import '{}'): class {} must derive from selinon::DataStorage",
                                  storage.name, storage.import, storage.classname)));
@@ -76,6 +78,9 @@ std::string system_source(const model::System& system, bool mock_all, const std:
     user_includes += fmt::format("#include \"{}\"  // {}\n", header, comment_text(list));
   }
   vars["user_includes"] = user_includes;
+  if (!checks.empty()) {
+    checks = "// One line per check, so any compile error on it shows which task or storage it is about.\n" + checks;
+  }
   vars["task_checks"] = checks;
 
   std::string tasks;

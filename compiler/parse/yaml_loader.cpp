@@ -511,7 +511,7 @@ namespace {
 
 // Where each document of a stream starts, and where its root node is. yaml-cpp 0.7's LoadAll loops forever,
 // allocating a null document per turn, when a document consumes no token: a file that is just ',' exhausts memory
-// (jbeder/yaml-cpp#1040, fixed upstream by #1319). So the documents are counted first, stopping at the second.
+// (jbeder/yaml-cpp#1040, fixed upstream by #1319). So documents are counted with this instead, up to the second.
 class DocumentCounter : public YAML::EventHandler {
  public:
   std::vector<YAML::Mark> starts;
@@ -540,25 +540,47 @@ class DocumentCounter : public YAML::EventHandler {
   }
 };
 
+// False when `text` surely holds the one document whose root is `root`: a block collection ends only at a directive,
+// a document marker or the end of the text, so with neither after its start nothing else can follow. Then the
+// single parse of Load is enough; otherwise the documents are counted (a second scan of the text).
+bool may_hold_more_documents(const std::string& text, const YAML::Node& root) {
+  if (!(root.IsMap() || root.IsSequence()) || root.Style() != YAML::EmitterStyle::Block) return true;
+  std::string_view rest = std::string_view(text).substr(static_cast<std::size_t>(std::max(0, root.Mark().pos)));
+  for (std::size_t eol = rest.find('\n'); eol != std::string_view::npos; eol = rest.find('\n', eol + 1)) {
+    std::string_view line = rest.substr(eol + 1, 4);
+    if (line.substr(0, 1) == "%") return true;
+    bool marker = line.substr(0, 3) == "---" || line.substr(0, 3) == "...";
+    if (marker && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r' || line[3] == '\n')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::optional<YamlValue> load_yaml(const SourceFile& file, diag::DiagnosticSink& sink, LoadLimits limits) {
   std::vector<YAML::Node> documents;
   DocumentCounter counter;
   try {
-    std::istringstream stream(file.text);
-    YAML::Parser parser(stream);
-    while (counter.starts.size() < 2 && parser.HandleNextDocument(counter)) {
+    YAML::Node first = YAML::Load(file.text);  // parses the first document only, so it cannot loop
+    if (!may_hold_more_documents(file.text, first)) {
+      documents.push_back(first);
+    } else {
+      std::istringstream stream(file.text);
+      YAML::Parser parser(stream);
+      while (counter.starts.size() < 2 && parser.HandleNextDocument(counter)) {
+      }
+      if (counter.starts.size() == 2 && counter.starts[0].pos == counter.starts[1].pos) {
+        // No progress: the token at this place can start neither a node nor a document.
+        const YAML::Mark& mark = counter.starts[1];
+        char c = mark.pos >= 0 && static_cast<std::size_t>(mark.pos) < file.text.size() ? file.text[mark.pos] : '?';
+        sink.error(Loc{&file, mark.line + 1, mark.column + 1, 1}, "yaml-syntax",
+                   fmt::format("invalid YAML: unexpected '{}' where a value or document should start", c));
+        return std::nullopt;
+      }
+      if (counter.starts.size() == 1) documents.push_back(first);
     }
-    if (counter.starts.size() == 2 && counter.starts[0].pos == counter.starts[1].pos) {
-      // No progress: the token at this place can start neither a node nor a document.
-      const YAML::Mark& mark = counter.starts[1];
-      char c = mark.pos >= 0 && static_cast<std::size_t>(mark.pos) < file.text.size() ? file.text[mark.pos] : '?';
-      sink.error(Loc{&file, mark.line + 1, mark.column + 1, 1}, "yaml-syntax",
-                 fmt::format("invalid YAML: unexpected '{}' where a value or document should start", c));
-      return std::nullopt;
-    }
-    if (counter.starts.size() == 1) documents.push_back(YAML::Load(file.text));
   } catch (const YAML::Exception& e) {
     Loc loc{&file, e.mark.is_null() ? 1 : e.mark.line + 1, e.mark.is_null() ? 1 : e.mark.column + 1, 1};
     std::string message = e.msg.empty() ? std::string(e.what()) : e.msg;

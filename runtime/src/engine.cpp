@@ -306,7 +306,8 @@ struct Engine::Impl : ResultReader {
       const std::string node = m.at("node").get<std::string>();
       const std::string node_id = m.at("node_id").get<std::string>();
       const std::string what = m.value("what", "");
-      transition(*run, m, [&](Step& step) { step.node_failed(node, node_id, what); });
+      Json result = m.value("result", Json());
+      transition(*run, m, [&](Step& step) { step.node_failed(node, node_id, what, result); });
     } else {
       throw std::invalid_argument("unknown flow event '" + kind + "'");
     }

@@ -52,12 +52,15 @@ Json FlowState::result(const FlowMachine& machine) const {
   for (const auto& ref : active) {
     active_nodes.push_back({{"name", std::string(machine.nodes[static_cast<std::size_t>(ref.node)].name)}, {"id", ref.id}});
   }
+  // Results of finished and failed sub-flows, so a parent can expand them (propagate_finished/_failures).
   Json subflows = Json::object();
   for (std::size_t i = 0; i < finished.size(); ++i) {
     if (!machine.nodes[i].is_flow) continue;
-    for (const auto& id : finished[i]) {
-      auto it = subflow_results.find(id);
-      if (it != subflow_results.end()) subflows[id] = it->second;
+    for (const auto* ids : {&finished[i], &failed[i]}) {
+      for (const auto& id : *ids) {
+        auto it = subflow_results.find(id);
+        if (it != subflow_results.end()) subflows[id] = it->second;
+      }
     }
   }
   return {{"finished_nodes", by_name(machine, finished)},
@@ -99,7 +102,8 @@ FlowState FlowState::from_json(const FlowMachine& machine, const Json& j) {
   s.finished = from_names(machine, j.value("finished_nodes", Json::object()));
   s.failed = from_names(machine, j.value("failed_nodes", Json::object()));
   s.triggered_edges = j.value("triggered_edges", std::set<int>{});
-  for (const auto& [id, result] : j.value("subflows", Json::object()).items()) s.subflow_results[id] = result;
+  const Json subflows = j.value("subflows", Json::object());  // named: items() of a temporary would dangle
+  for (const auto& [id, result] : subflows.items()) s.subflow_results[id] = result;
   return s;
 }
 

@@ -154,7 +154,9 @@ void Step::start_node(int node, const Json& parent, const Json* forced_node_args
   if (spec.is_flow) {
     action.kind = Action::Kind::start_subflow;
     action.node_args = forced_node_args ? *forced_node_args : spec.propagate_node_args ? state_.node_args : Json();
-    action.parent = spec.propagate_parent && parent.is_object() ? parent : Json();
+    bool fallback = edge == nullptr;
+    bool hand_parent = fallback ? spec.propagate_parent_failures : spec.propagate_parent;
+    action.parent = hand_parent && parent.is_object() ? parent : Json();
   } else {
     action.kind = Action::Kind::run_task;
     action.node_args = state_.node_args;
@@ -201,7 +203,8 @@ void Step::node_succeeded(std::string_view node, const std::string& id, const Js
   settle();
 }
 
-void Step::node_failed(std::string_view node, const std::string& id, const std::string& what) {
+void Step::node_failed(std::string_view node, const std::string& id, const std::string& what,
+                       const Json& subflow_result) {
   int idx = machine_.node_index(node);
   if (idx < 0) throw std::invalid_argument("'" + std::string(node) + "' is not a node of flow " + state_.flow_name);
   auto it = std::find(state_.active.begin(), state_.active.end(), NodeRef{idx, id});
@@ -215,6 +218,10 @@ void Step::node_failed(std::string_view node, const std::string& id, const std::
     trace(TraceEvent::NODE_FAILURE, std::move(d));
   }
   state_.failed[static_cast<std::size_t>(idx)].push_back(id);
+  // Kept so fallbacks can be told what failed inside (propagate_failures / propagate_compound_failures).
+  if (machine_.nodes[static_cast<std::size_t>(idx)].is_flow && !subflow_result.is_null()) {
+    state_.subflow_results[id] = subflow_result;
+  }
   if (machine_.on_node_failed) machine_.on_node_failed(*this, idx, id);
   if (ended_) return;
   settle();
@@ -309,7 +316,7 @@ bool Step::run_fallbacks() {
           matched = true;
           if (fallback.ignore) continue;
           for (int n : fallback.nodes) {
-            start_node(n, Json(), nullptr, nullptr);
+            start_node(n, failure_parent(combination), nullptr, nullptr);
             // A nowait fallback is never observed: wait for the next round before evaluating more (as Selinon).
             if (machine_.nodes[static_cast<std::size_t>(n)].nowait) keep_going = false;
             else started_any = true;
@@ -360,7 +367,11 @@ Json Step::expand_subflow(const std::string& child_id, bool compound) const {
   // Recursion over the nested results carried in each flow result ("subflows": id -> result).
   std::function<void(const Json&, Json&)> nested = [&](const Json& result, Json& out) {
     const Json& subflows = result.contains("subflows") ? result["subflows"] : Json::object();
-    for (const auto& [name, ids] : result.value("finished_nodes", Json::object()).items()) {
+    // A named local, not `result.value(...).items()` in the loop header: the range-for keeps only the items()
+    // proxy alive, not the temporary Json it points into, so the loop read freed memory (bad_alloc or a hang
+    // whenever propagate_finished / propagate_compound_finished expanded a sub-flow).
+    const Json finished = result.value("finished_nodes", Json::object());
+    for (const auto& [name, ids] : finished.items()) {
       bool is_flow = !ids.empty() && std::all_of(ids.begin(), ids.end(), [&](const Json& id) {
         return id.is_string() && subflows.contains(id.get<std::string>());
       });
@@ -383,6 +394,56 @@ Json Step::expand_subflow(const std::string& child_id, bool compound) const {
   };
   Json out = Json::object();
   nested(it->second, out);
+  return out;
+}
+
+}  // namespace selinon
+
+namespace selinon {
+
+// Selinon starts fallbacks with no parent. Here a fallback learns which failed sub-flows' nodes failed when the flow
+// asks for it: {subflow: {task: [ids], nested_flow: {...}}} (propagate_failures) or flattened
+// (propagate_compound_failures). Without those options the map stays empty, as in Selinon.
+Json Step::failure_parent(const std::vector<int>& failed_nodes) const {
+  Json parent = Json::object();
+  for (int n : failed_nodes) {
+    const NodeSpec& spec = machine_.nodes[static_cast<std::size_t>(n)];
+    if (!spec.is_flow || !(spec.propagate_failures || spec.propagate_compound_failures)) continue;
+    const auto& ids = state_.failed[static_cast<std::size_t>(n)];
+    if (ids.empty()) continue;
+    parent[std::string(spec.name)] = expand_failures(ids.front(), spec.propagate_compound_failures);
+  }
+  return parent;
+}
+
+Json Step::expand_failures(const std::string& child_id, bool compound) const {
+  auto it = state_.subflow_results.find(child_id);
+  if (it == state_.subflow_results.end()) return Json::object();
+  std::function<void(const Json&, Json&)> collect = [&](const Json& result, Json& out) {
+    const Json& subflows = result.contains("subflows") ? result["subflows"] : Json::object();
+    // A named local for the same reason as in expand_subflow: the loop must not range over a destroyed temporary.
+    const Json failed = result.value("failed_nodes", Json::object());
+    for (const auto& [name, ids] : failed.items()) {
+      for (const auto& id : ids) {
+        std::string key = id.is_string() ? id.get<std::string>() : std::string();
+        if (subflows.contains(key)) {
+          if (compound) {
+            collect(subflows[key], out);
+          } else {
+            Json& sub = out[name];
+            if (!sub.is_object()) sub = Json::object();
+            collect(subflows[key], sub);
+          }
+        } else {
+          Json& list = out[name];
+          if (!list.is_array()) list = Json::array();
+          list.push_back(id);
+        }
+      }
+    }
+  };
+  Json out = Json::object();
+  collect(it->second, out);
   return out;
 }
 

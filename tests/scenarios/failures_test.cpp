@@ -102,6 +102,17 @@ TEST_CASE("failures: a sub-flow can be a fallback") {
   CHECK(r.finished("fb_child").size() == 1);
 }
 
+TEST_CASE("failures: a sub-flow fallback gets node_args with propagate_node_args") {
+  MockScript m;
+  m.set_task("T1", fails());
+  auto r = run_flow(sys(), "fallback_flow_args", Json{{"a", 1}}, std::move(m));
+  check_clean(r);
+  CHECK(r.succeeded());
+  REQUIRE(r.subflows("fb_child").size() == 1);
+  CHECK(r.subflows("fb_child")[0].node_args == Json{{"a", 1}});
+  CHECK(r.node_args("T3") == Json{{"a", 1}});
+}
+
 TEST_CASE("failures: a failed sub-flow is one failed node handled by its parent's fallback") {
   // Upstream test_singe_failure_flow_fallback.
   MockScript m;
@@ -299,8 +310,8 @@ TEST_CASE("failures: an eager failure fails the flow at once without waiting for
   // Upstream test_eager_failures: T2 is eager; the failure state has active {T3}, finished {T1}, failed {T2}. T3
   // finishes after the flow failed, so its successor T4 never starts.
   MockScript m;
-  m.set_task("T2", fails(0.2));
-  m.set_task("T3", sleeps(1.0));
+  m.set_task("T2", fails(0.3));
+  m.set_task("T3", sleeps(1.2));
   auto r = run_flow(sys(), "eager", nullptr, std::move(m), 4);
   check_clean(r);
   CHECK(r.failed());
@@ -312,4 +323,30 @@ TEST_CASE("failures: an eager failure fails the flow at once without waiting for
   CHECK(state.at("finished_nodes") == Json{{"T1", r.ids("T1")}});
   CHECK(state.at("failed_nodes") == Json{{"T2", r.ids("T2")}});
   CHECK(state.at("active_nodes") == Json::array({Json{{"name", "T3"}, {"id", r.ids("T3")[0]}}}));
+}
+
+TEST_CASE("failures: a true fallback does not save the flow from another unhandled failure") {
+  MockScript m;
+  m.set_task("T1", fails());
+  m.set_task("T2", fails());
+  auto r = run_flow(sys(), "true_and_unhandled", nullptr, std::move(m));
+  check_clean(r);
+  CHECK(r.failed());
+  CHECK(r.fallbacks_started() == std::vector<Json>{true});
+  // T1's failure was absorbed; T2's remains.
+  CHECK(r.failed_nodes() == Json{{"T2", r.ids("T2")}});
+}
+
+TEST_CASE("failures: a started fallback lets the flow run on and the unhandled failure fails it afterwards") {
+  MockScript m;
+  m.set_task("T1", fails());
+  m.set_task("T2", fails());
+  auto r = run_flow(sys(), "partial_fallback", nullptr, std::move(m));
+  check_clean(r);
+  CHECK(r.failed());
+  CHECK(r.count("F1") == 1);
+  CHECK(r.index_of_end("F1") < r.index_of(TraceEvent::FLOW_FAILURE));
+  CHECK(r.count_event(TraceEvent::FLOW_FAILURE) == 1);
+  CHECK(r.failed_nodes() == Json{{"T2", r.ids("T2")}});
+  CHECK(r.finished_nodes() == Json{{"F1", r.ids("F1")}});
 }

@@ -159,3 +159,36 @@ TEST_CASE("subflows: nested and compound propagation mix in one parent map and u
   // `plain` is a source of TaskY's edge but not selected by either flag: its name is absent.
   CHECK(r.parent("TaskY") == Json::object({{"Task2", task2}}));
 }
+
+TEST_CASE("subflows: a throttled task is scheduled no more often than its throttling period") {
+  // Upstream test_throttle (for a task): the second scheduling of Throttled is delayed by about 300 ms.
+  auto r = run_flow(sys(), "throttle_tasks", nullptr, {}, 2);
+  check_clean(r);
+  CHECK(r.succeeded());
+  std::vector<std::chrono::system_clock::time_point> starts;
+  for (const auto& rec : r.records) {
+    if (rec.event == TraceEvent::TASK_START && rec.details.at("task_name") == "Throttled") starts.push_back(rec.time);
+  }
+  REQUIRE(starts.size() == 2);
+  // Measured from the (top-level) flow's start, which precedes the first scheduling: the first start may be late
+  // under load, the second one cannot be early.
+  CHECK(starts[1] - r.records.at(static_cast<std::size_t>(r.index_of(TraceEvent::FLOW_START))).time >=
+        std::chrono::milliseconds(290));
+}
+
+TEST_CASE("subflows: a throttled sub-flow is started no more often than its throttling period") {
+  // Upstream test_throttle: the first scheduling has no countdown, the second one waits.
+  auto r = run_flow(sys(), "throttle_flows", nullptr, {}, 2);
+  check_clean(r);
+  CHECK(r.succeeded());
+  std::vector<std::chrono::system_clock::time_point> starts;
+  for (const auto& rec : r.records) {
+    if (rec.event == TraceEvent::FLOW_START && rec.details.at("flow_name") == "throttled") starts.push_back(rec.time);
+  }
+  REQUIRE(starts.size() == 2);
+  // Measured from the (top-level) flow's start, which precedes the first scheduling: the first start may be late
+  // under load, the second one cannot be early.
+  CHECK(starts[1] - r.records.at(static_cast<std::size_t>(r.index_of(TraceEvent::FLOW_START))).time >=
+        std::chrono::milliseconds(290));
+  CHECK(r.finished("throttled").size() == 2);
+}

@@ -53,6 +53,11 @@ struct NodeSpec {
   bool propagate_parent = false;
   bool propagate_finished = false;
   bool propagate_compound_finished = false;
+  // Failure model: what a fallback learns about this failed sub-flow (its failed nodes, nested or flattened), and
+  // whether this node, started as a fallback sub-flow, receives that failure map as its parent.
+  bool propagate_failures = false;
+  bool propagate_compound_failures = false;
+  bool propagate_parent_failures = false;
 };
 
 struct EdgeSpec {
@@ -120,7 +125,8 @@ class Step {
   // Event entry points (used by the engine).
   void start();
   void node_succeeded(std::string_view node, const std::string& id, const Json& subflow_result = nullptr);
-  void node_failed(std::string_view node, const std::string& id, const std::string& what = {});
+  void node_failed(std::string_view node, const std::string& id, const std::string& what = {},
+                   const Json& subflow_result = nullptr);
 
   // Called by generated code.
   void fire_start(const EdgeSpec& edge);
@@ -137,6 +143,8 @@ class Step {
   bool run_fallbacks();
   void flow_failed();
   Json expand_subflow(const std::string& child_id, bool compound) const;
+  Json expand_failures(const std::string& child_id, bool compound) const;
+  Json failure_parent(const std::vector<int>& failed_nodes) const;
   Json base_details() const;
   void trace(TraceEvent event, Json details) const;
 
