@@ -282,7 +282,9 @@ class Converter {
     YamlValue out;
     out.loc = loc_of(node, fallback_loc);
     if (failed_) return out;
-    bool too_large = depth == 0 && expanded_size(node, 0) > limits_.max_nodes;
+    // Only aliases ('*') make a document bigger than its text; without any, the running count below suffices.
+    bool too_large =
+        depth == 0 && file_.text.find('*') != std::string::npos && expanded_size(node, 0) > limits_.max_nodes;
     if (too_large || ++count_ > limits_.max_nodes) {
       fail(too_large && overflow_ ? *overflow_ : out.loc, "yaml-too-large",
            fmt::format("document expands to more than {} nodes (aliases referring to aliases?)", limits_.max_nodes));

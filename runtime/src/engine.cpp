@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "selinon/flow_machine.hpp"
 #include "task_runner.hpp"
@@ -79,6 +80,9 @@ struct Engine::Impl : ResultReader {
   mutable std::mutex runs_mutex;
   mutable std::condition_variable outcome_changed;
   std::unordered_map<std::string, std::shared_ptr<FlowRun>> runs;
+  // Sub-flow runs that ended and were dropped from `runs`: late news for them (a nowait task outliving its flow, a
+  // node orphaned by an eager failure) is ignored, not dead-lettered.
+  std::unordered_set<std::string> ended_children;
   std::unordered_map<std::string, FlowOutcome> outcomes;  // top-level flows only
 
   // Task runs abandoned after their timeout still hold references into this engine; it waits for them on exit.
@@ -285,7 +289,13 @@ struct Engine::Impl : ResultReader {
       return;
     }
     std::shared_ptr<FlowRun> run = find_run(id);
-    if (!run) throw std::invalid_argument("no flow run with dispatcher id '" + id + "'");
+    if (!run) {
+      {
+        std::lock_guard lock(runs_mutex);
+        if (ended_children.count(id)) return;
+      }
+      throw std::invalid_argument("no flow run with dispatcher id '" + id + "'");
+    }
     std::lock_guard lock(run->mutex);
     if (run->state.status != FlowState::Status::running && kind != "restart") return;  // late news of an ended run
     if (kind == "restart") {
@@ -315,6 +325,7 @@ struct Engine::Impl : ResultReader {
       // The parent holds this sub-flow's result now; nothing will ask for the child's state again.
       std::lock_guard runs_lock(runs_mutex);
       runs.erase(id);
+      ended_children.insert(id);
     }
   }
 

@@ -135,3 +135,17 @@ TEST_CASE("propagate_compound_failures flattens the failed nodes; without either
   CHECK(silent.succeeded());
   CHECK(silent.parent("Fallback") == Json::object());  // as Selinon: fallbacks learn nothing by default
 }
+
+TEST_CASE("custom predicates decide edges (scripted in a mock build) and combine with built-in ones") {
+  selinon::MockScript weekend;
+  weekend.set_predicate("isWeekend", true);
+  RunResult a = run_flow(scenario_custom_predicates::system(), "custom_flow", Json{{"go", 1}}, std::move(weekend));
+  check_clean(a);
+  CHECK(a.count("T2") == 1);
+  CHECK(a.count("T3") == 0);
+
+  RunResult b = run_flow(scenario_custom_predicates::system(), "custom_flow", Json{{"go", 1}}, selinon::MockScript{});
+  check_clean(b);
+  CHECK(b.count("T2") == 0);  // unscripted custom predicates are false
+  CHECK(b.count("T3") == 1);
+}

@@ -1,4 +1,7 @@
 // Task retries (spec §3.15) and flow restarts (spec §3.14.3) end to end.
+#include <atomic>
+#include <memory>
+
 #include "harness.hpp"
 #include "systems.hpp"
 
@@ -132,4 +135,23 @@ TEST_CASE("retries: a sub-flow restarting on its own looks successful to its par
   CHECK(r.count_event(TraceEvent::NODE_FAILURE, "restart_parent") == 0);
   CHECK(r.count("T3") == 1);
   CHECK(r.happened_before("restart_child", "T3"));
+}
+
+TEST_CASE("retries: a retry requested by the task itself is not counted against max_retry") {
+  // T1 has max_retry 0 yet asks for two retries and then succeeds (spec §3.15: user retries never count).
+  auto runs = std::make_shared<std::atomic<int>>(0);
+  RunOptions o;
+  o.tasks["T1"] = [runs](const Json&, const selinon::Task& task) -> Json {
+    if (++*runs < 3) task.retry(0);
+    return Json{{"done", true}};
+  };
+  auto r = run_flow(sys(), "flow_restart_exhausted", nullptr, {}, o);
+  check_clean(r);
+  CHECK(r.succeeded());
+  CHECK(r.attempts("T1") == 3);
+  CHECK(r.count("T1") == 1);
+  auto retries = r.events(TraceEvent::TASK_RETRY);
+  REQUIRE(retries.size() == 2);
+  for (const auto& e : retries) CHECK(e.at("user_retry") == true);
+  CHECK(r.flow_starts("flow_restart_exhausted").size() == 1);
 }

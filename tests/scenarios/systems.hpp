@@ -14,3 +14,5 @@ namespace scenario_subflows { const selinon::SystemDescriptor& system(); }
 namespace scenario_node_args { const selinon::SystemDescriptor& system(); }
 namespace scenario_failures { const selinon::SystemDescriptor& system(); }
 namespace scenario_retries { const selinon::SystemDescriptor& system(); }
+namespace scenario_failure_model { const selinon::SystemDescriptor& system(); }
+namespace scenario_custom_predicates { const selinon::SystemDescriptor& system(); }

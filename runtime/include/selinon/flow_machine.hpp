@@ -44,7 +44,7 @@ using ConditionFn = bool (*)(const ConditionContext&);
 using ForeachFn = Json (*)(const ConditionContext&);  // an array of items (null: nothing)
 
 struct NodeSpec {
-  std::string_view name;
+  std::string_view name = {};
   bool is_flow = false;
   bool nowait = false;
   bool eager = false;
@@ -62,32 +62,32 @@ struct NodeSpec {
 
 struct EdgeSpec {
   int index = 0;
-  std::vector<int> from;  // empty: a starting edge
-  std::vector<int> to;
+  std::vector<int> from = {};  // empty: a starting edge
+  std::vector<int> to = {};
   ConditionFn condition = nullptr;  // nullptr: always true
   std::string_view condition_str = "True";
   ForeachFn foreach = nullptr;
-  std::string_view foreach_str;
+  std::string_view foreach_str = {};
   bool foreach_propagate_result = false;
 };
 
 struct FallbackSpec {
-  bool ignore = false;      // `fallback: true`
-  std::vector<int> nodes;   // nodes to start
+  bool ignore = false;         // `fallback: true`
+  std::vector<int> nodes = {};  // nodes to start
   ConditionFn condition = nullptr;
   std::string_view condition_str = "True";
 };
 
 // One `failures` entry set: the failed nodes (sorted by name) and its fallbacks in configuration order.
 struct FailureSpec {
-  std::vector<int> nodes;
-  std::vector<FallbackSpec> fallbacks;
+  std::vector<int> nodes = {};
+  std::vector<FallbackSpec> fallbacks = {};
 };
 
 class Step;
 
 struct FlowMachine {
-  std::string_view name;
+  std::string_view name = {};
   std::vector<NodeSpec> nodes;
   std::vector<EdgeSpec> edges;
   std::vector<FailureSpec> failures;
