@@ -77,6 +77,9 @@ function(selinon_add_flows name)
   _selinon_runtime_target(runtime)
   target_link_libraries(${name} PUBLIC ${runtime})
   target_compile_features(${name} PUBLIC cxx_std_20)
+  if(TARGET selinon_runtime_pch)
+    target_precompile_headers(${name} REUSE_FROM selinon_runtime_pch)  # in-tree builds: compile faster
+  endif()
   if(TARGET selinon_compile_options)
     # In-tree build: the generated code gets the project's warning flags (and -Werror), so every configuration the
     # project compiles also proves the emitted C++ is warning-free. Installed builds leave users' flags alone.

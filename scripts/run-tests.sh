@@ -7,12 +7,14 @@ scripts/install-deps.sh
 
 jobs=$(nproc)
 echo "== build (-Wall -Wextra -Werror) and test"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSELINON_WERROR=ON
+# No debug info in the -Werror build (it would only slow the compile); line tables for sanitizer stack traces.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0" -DSELINON_WERROR=ON
 cmake --build build -j "$jobs"
 (cd build && ctest --output-on-failure -j "$jobs")
 
 echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer and test"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSELINON_WERROR=ON -DSELINON_SANITIZE=ON \
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" -DSELINON_WERROR=ON \
+      -DSELINON_SANITIZE=ON \
       -DSELINON_BUILD_BENCH=OFF
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -64,6 +64,7 @@ Json TaskRunner::run_task(std::shared_ptr<TaskContext> context) {
 }
 
 Json TaskRunner::details() const {
+  if (!tracer_.enabled()) return Json();  // untraced workers skip building event payloads (hot path)
   return {{"flow_name", message_.flow_name}, {"task_name", message_.task_name}, {"task_id", message_.task_id},
           {"dispatcher_id", message_.dispatcher_id}, {"node_args", message_.node_args}, {"parent", message_.parent}};
 }
