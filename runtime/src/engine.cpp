@@ -16,15 +16,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// 15 characters of a 64-letter alphabet: 90 random bits (collisions are negligible even after 2^40 ids) and short
+// enough for std::string's small-buffer storage, so ids cost no allocation when states and messages are copied.
 std::string new_id() {
   thread_local std::mt19937_64 generator{std::random_device{}() ^
                                          static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string id(32, '0');
+  static constexpr char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+  std::string id(15, '0');
   std::uint64_t a = generator(), b = generator();
-  for (int i = 0; i < 16; ++i) {
-    id[static_cast<std::size_t>(i)] = hex[(a >> (i * 4)) & 0xF];
-    id[static_cast<std::size_t>(16 + i)] = hex[(b >> (i * 4)) & 0xF];
+  for (std::size_t i = 0; i < 15; ++i) {
+    std::uint64_t& source = i < 8 ? a : b;
+    id[i] = alphabet[source & 63];
+    source >>= 6;
   }
   return id;
 }

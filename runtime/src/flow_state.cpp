@@ -1,6 +1,7 @@
 // FlowState: creation, flow results and (de)serialisation by node name.
 #include "selinon/flow_state.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "selinon/flow_machine.hpp"
@@ -15,6 +16,11 @@ FlowState FlowState::fresh(const FlowMachine& machine, std::string dispatcher_id
   s.finished.resize(machine.nodes.size());
   s.failed.resize(machine.nodes.size());
   return s;
+}
+
+void FlowState::mark_triggered(int edge) {
+  auto it = std::lower_bound(triggered_edges.begin(), triggered_edges.end(), edge);
+  if (it == triggered_edges.end() || *it != edge) triggered_edges.insert(it, edge);
 }
 
 bool FlowState::has_failures() const {
@@ -101,7 +107,8 @@ FlowState FlowState::from_json(const FlowMachine& machine, const Json& j) {
   }
   s.finished = from_names(machine, j.value("finished_nodes", Json::object()));
   s.failed = from_names(machine, j.value("failed_nodes", Json::object()));
-  s.triggered_edges = j.value("triggered_edges", std::set<int>{});
+  s.triggered_edges = j.value("triggered_edges", std::vector<int>{});
+  std::sort(s.triggered_edges.begin(), s.triggered_edges.end());
   const Json subflows = j.value("subflows", Json::object());  // named: items() of a temporary would dangle
   for (const auto& [id, result] : subflows.items()) s.subflow_results[id] = result;
   return s;

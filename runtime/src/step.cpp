@@ -70,7 +70,7 @@ void Step::fire_start(const EdgeSpec& edge) {
     }
     return;
   }
-  state_.triggered_edges.insert(edge.index);
+  state_.mark_triggered(edge.index);
   fire_combination(edge, state_.parent, no_sources);
 }
 
@@ -102,7 +102,7 @@ void Step::fire(const EdgeSpec& edge, int finished_node, const std::string& fini
     }
     ConditionContext ctx(state_.flow_name, sources, state_.node_args, reader_, mocks_);
     if (!edge.condition || edge.condition(ctx)) {
-      state_.triggered_edges.insert(edge.index);
+      state_.mark_triggered(edge.index);
       fire_combination(edge, parent, sources);
     } else if (tracer_ && tracer_->enabled()) {
       Json d = base_details();

@@ -36,13 +36,15 @@ struct FlowState {
   std::vector<NodeRef> active;                       // started, neither finished nor failed, not nowait
   std::vector<std::vector<std::string>> finished;    // per node: successful instance ids, in finish order
   std::vector<std::vector<std::string>> failed;      // per node: failed ids not yet handled by a fallback
-  std::set<int> triggered_edges;                     // edges whose condition was true at least once
+  std::vector<int> triggered_edges;                  // edges whose condition was true at least once (sorted)
   std::map<std::string, Json> subflow_results;       // child dispatcher id -> that sub-flow's result
 
   // A fresh state for `machine` with empty per-node lists.
   static FlowState fresh(const FlowMachine& machine, std::string dispatcher_id, Json node_args);
 
   bool has_failures() const;
+  // A sorted vector, not a std::set: the state is copied on every transition and one allocation beats one per edge.
+  void mark_triggered(int edge);
   // Selinon's flow result: {finished_nodes, failed_nodes, active_nodes} by node name, plus the results of finished
   // sub-flows (key "subflows") so a parent can expand them for propagate_finished.
   Json result(const FlowMachine& machine) const;
