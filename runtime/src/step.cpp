@@ -352,6 +352,9 @@ void Step::flow_failed() {
   action.id = state_.dispatcher_id;
   action.result = std::move(result);
   if (will_retry) {
+    // Until the restart (after retry_countdown) nothing of this attempt may advance the flow: nodes still running
+    // are orphaned, as in Selinon, and their late results are ignored.
+    state_.active.clear();
     action.kind = Action::Kind::restart_flow;
     action.countdown_seconds = machine_.retry_countdown;
   } else {

@@ -124,6 +124,18 @@ TEST_CASE("retries: an eager failure restarts the flow at once and orphans the s
   CHECK(r.finished("T2") == Names{r.ids("T2")[1]});
 }
 
+TEST_CASE("retries: a node of the failed attempt finishing before the delayed restart starts nothing") {
+  MockScript m;
+  m.set_task("T1", fail_times(1));
+  m.set_task("T2", sleeps(0.2));  // ends during the 1 s retry_countdown
+  auto r = run_flow(sys(), "eager_restart_delayed", nullptr, std::move(m), 3);
+  check_clean(r);
+  CHECK(r.succeeded());
+  CHECK(r.count("T2") == 2);
+  CHECK(r.count("T3") == 1);  // only from the second attempt's T2
+  CHECK(r.ended_before_started(r.ids("T2")[1], r.ids("T3")[0]));
+}
+
 TEST_CASE("retries: a sub-flow restarting on its own looks successful to its parent") {
   MockScript m;
   m.set_task("T1", fail_times(1));
