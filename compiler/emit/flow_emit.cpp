@@ -135,7 +135,7 @@ class FlowEmitter {
           out += fmt::format("  return selinon::mock_foreach(ctx, {}, {});\n}}\n\n", cpp_string(fn.import),
                              cpp_string(fn.name));
         } else {
-          out += fmt::format("  return Json({}(ctx, ctx.node_args()));\n}}\n\n", qualified(fn.name));
+          out += fmt::format("  return Json({}(ctx, ctx.node_args()));\n}}\n\n", cpp_qualified_name(fn.name));
         }
       }
     }
@@ -146,15 +146,6 @@ class FlowEmitter {
                                       f.fallback_true ? std::string("true") : plain_list(f.fallback));
       out += condition_function(fmt::format("failure_{}_condition", i), label, f.condition, system_, mock_all_);
       out += "\n";
-    }
-    return out;
-  }
-
-  static std::string qualified(const std::string& name) {
-    std::string out;
-    for (char c : name) {
-      if (c == '.') out += "::";
-      else out += c;
     }
     return out;
   }

@@ -26,6 +26,15 @@ std::string cpp_identifier(std::string_view name) {
   return std::string(name);
 }
 
+std::string cpp_qualified_name(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (c == '.') out += "::";
+    else out += c;
+  }
+  return out;
+}
+
 std::string header_of_import(std::string_view import) {
   auto ends_with = [&](std::string_view suffix) {
     return import.size() >= suffix.size() && import.substr(import.size() - suffix.size()) == suffix;

@@ -10,6 +10,8 @@ namespace selinon::emit {
 
 // A node or flow name as a C++ identifier (keywords get a trailing underscore).
 std::string cpp_identifier(std::string_view name);
+// A configured C++ name (`ns::Class`, or Python-style `ns.Class`) as a qualified C++ name.
+std::string cpp_qualified_name(std::string_view name);
 // `myapp.tasks` -> `myapp/tasks.hpp`; a name already ending in .h/.hpp is a header path as it is.
 std::string header_of_import(std::string_view import);
 // A C++ string literal with everything escaped.

@@ -12,15 +12,6 @@
 namespace selinon::emit {
 namespace {
 
-std::string qualified(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    if (c == '.') out += "::";
-    else out += c;
-  }
-  return out;
-}
-
 // Built-in storages of Selinon that this runtime provides.
 bool is_memory_storage(const model::Storage& s) {
   return is_selinon_import(s.import) && (s.classname == "InMemoryStorage" || s.classname == "MemoryStorage");
@@ -57,7 +48,7 @@ std::string system_source(const model::System& system, bool mock_all, const std:
     for (const auto& task : system.tasks) {
       headers[header_of_import(task.import)].push_back("task " + task.name);
       checks += fmt::format(
-          "static_assert(std::is_base_of_v<selinon::Task, {0}>, {1});\n", qualified(task.classname),
+          "static_assert(std::is_base_of_v<selinon::Task, {0}>, {1});\n", cpp_qualified_name(task.classname),
           cpp_string(fmt::format("task '{}' (import '{}'): class {} must derive from selinon::Task", task.name,
                                  task.import, task.classname)));
     }
@@ -66,7 +57,7 @@ std::string system_source(const model::System& system, bool mock_all, const std:
       headers[header_of_import(storage.import)].push_back("storage " + storage.name);
       checks += fmt::format(
           "static_assert(std::is_base_of_v<selinon::DataStorage, {0}>, {1});\n",
-          qualified(storage.classname),
+          cpp_qualified_name(storage.classname),
           cpp_string(fmt::format("storage '{}' (import '{}'): class {} must derive from selinon::DataStorage",
                                  storage.name, storage.import, storage.classname)));
     }
@@ -87,7 +78,7 @@ std::string system_source(const model::System& system, bool mock_all, const std:
   for (const auto& task : system.tasks) {
     std::string make = mock_all ? "nullptr"
                                 : fmt::format("[] {{ return std::unique_ptr<selinon::Task>(std::make_unique<{}>()); }}",
-                                              qualified(task.classname));
+                                              cpp_qualified_name(task.classname));
     tasks += fmt::format(
         "{}{{.name = {}, .queue = {},\n .make = {},\n .storage = {}, .storage_task_name = {}, .storage_readonly = {},\n"
         " .max_retry = {}, .retry_countdown = {}, .throttle_seconds = {}, .timeout_seconds = {}, .output_schema = {}}},",
@@ -117,7 +108,7 @@ std::string system_source(const model::System& system, bool mock_all, const std:
       make = fmt::format(
           "[](const selinon::Json& configuration) -> std::unique_ptr<selinon::DataStorage> {{\n"
           "   return std::make_unique<{}>(configuration);\n }}",
-          qualified(storage.classname));
+          cpp_qualified_name(storage.classname));
     }
     storages += fmt::format("{}{{.name = {}, .configuration_json = {},\n .make = {}}},", storages.empty() ? "" : "\n",
                             cpp_string(storage.name), raw_json(storage.configuration), make);
