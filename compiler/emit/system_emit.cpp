@@ -74,6 +74,27 @@ std::string system_source(const model::System& system, bool mock_all, const std:
   }
   vars["task_checks"] = checks;
 
+  // Accepted configuration the runtime does not act on yet: say so at build time rather than ignore it silently.
+  for (const auto& task : system.tasks) {
+    if (task.output_schema) {
+      sink.warning(task.loc, "not-supported-yet",
+                   fmt::format("output_schema of task '{}' is not validated by this runtime yet", task.name));
+    }
+  }
+  for (const auto& flow : system.flows) {
+    for (const auto& edge : flow.edges) {
+      if (edge.selective) {
+        sink.warning(edge.selective->loc, "not-supported-yet",
+                     fmt::format("selective runs are not supported by this runtime yet; edge {} of flow '{}' starts "
+                                 "its sub-flow as a full run",
+                                 edge.index, flow.name));
+      }
+    }
+  }
+  if (system.global.migration_dir) {
+    sink.warning(parse::Loc{}, "not-supported-yet", "migration_dir is ignored: this runtime has no migrations yet");
+  }
+
   std::string tasks;
   for (const auto& task : system.tasks) {
     std::string make = mock_all ? "nullptr"
