@@ -93,8 +93,8 @@ void Step::fire(const EdgeSpec& edge, int finished_node, const std::string& fini
       const std::string& id = (*lists[i])[pick[i]];
       std::string name(spec.name);
       if (spec.is_flow) {
-        if (spec.propagate_finished) parent[name] = expand_subflow(id, false);
-        else if (spec.propagate_compound_finished) parent[name] = expand_subflow(id, true);
+        if (spec.propagate_finished) parent[name] = expand_subflow(id, "finished_nodes", false);
+        else if (spec.propagate_compound_finished) parent[name] = expand_subflow(id, "finished_nodes", true);
       } else {
         parent[name] = id;
         sources.emplace_back(std::move(name), id);
@@ -364,69 +364,17 @@ void Step::flow_failed() {
   actions_.push_back(std::move(action));
 }
 
-Json Step::expand_subflow(const std::string& child_id, bool compound) const {
+Json Step::expand_subflow(const std::string& child_id, std::string_view nodes_key, bool compound) const {
   auto it = state_.subflow_results.find(child_id);
   if (it == state_.subflow_results.end()) return Json::object();
-  // Recursion over the nested results carried in each flow result ("subflows": id -> result).
-  std::function<void(const Json&, Json&)> nested = [&](const Json& result, Json& out) {
-    const Json& subflows = result.contains("subflows") ? result["subflows"] : Json::object();
-    // A named local, not `result.value(...).items()` in the loop header: the range-for keeps only the items()
-    // proxy alive, not the temporary Json it points into, so the loop read freed memory (bad_alloc or a hang
-    // whenever propagate_finished / propagate_compound_finished expanded a sub-flow).
-    const Json finished = result.value("finished_nodes", Json::object());
-    for (const auto& [name, ids] : finished.items()) {
-      bool is_flow = !ids.empty() && std::all_of(ids.begin(), ids.end(), [&](const Json& id) {
-        return id.is_string() && subflows.contains(id.get<std::string>());
-      });
-      if (!is_flow) {
-        Json& list = out[name];
-        if (!list.is_array()) list = Json::array();
-        for (const auto& id : ids) list.push_back(id);
-        continue;
-      }
-      for (const auto& id : ids) {
-        if (compound) {
-          nested(subflows[id.get<std::string>()], out);
-        } else {
-          Json& sub = out[name];
-          if (!sub.is_object()) sub = Json::object();
-          nested(subflows[id.get<std::string>()], sub);
-        }
-      }
-    }
-  };
-  Json out = Json::object();
-  nested(it->second, out);
-  return out;
-}
-
-}  // namespace selinon
-
-namespace selinon {
-
-// Selinon starts fallbacks with no parent. Here a fallback learns which failed sub-flows' nodes failed when the flow
-// asks for it: {subflow: {task: [ids], nested_flow: {...}}} (propagate_failures) or flattened
-// (propagate_compound_failures). Without those options the map stays empty, as in Selinon.
-Json Step::failure_parent(const std::vector<int>& failed_nodes) const {
-  Json parent = Json::object();
-  for (int n : failed_nodes) {
-    const NodeSpec& spec = machine_.nodes[static_cast<std::size_t>(n)];
-    if (!spec.is_flow || !(spec.propagate_failures || spec.propagate_compound_failures)) continue;
-    const auto& ids = state_.failed[static_cast<std::size_t>(n)];
-    if (ids.empty()) continue;
-    parent[std::string(spec.name)] = expand_failures(ids.front(), spec.propagate_compound_failures);
-  }
-  return parent;
-}
-
-Json Step::expand_failures(const std::string& child_id, bool compound) const {
-  auto it = state_.subflow_results.find(child_id);
-  if (it == state_.subflow_results.end()) return Json::object();
+  // Recursion over the nested results carried in each flow result ("subflows": id -> result): an id found there is
+  // a sub-flow, expanded into a map of its own (nested) or into the same map (compound); task ids are listed.
   std::function<void(const Json&, Json&)> collect = [&](const Json& result, Json& out) {
     const Json& subflows = result.contains("subflows") ? result["subflows"] : Json::object();
-    // A named local for the same reason as in expand_subflow: the loop must not range over a destroyed temporary.
-    const Json failed = result.value("failed_nodes", Json::object());
-    for (const auto& [name, ids] : failed.items()) {
+    // A named local, not `result.value(...).items()` in the loop header: the range-for keeps only the items()
+    // proxy alive, not the temporary Json it points into, so the loop would read freed memory.
+    const Json nodes = result.value(std::string(nodes_key), Json::object());
+    for (const auto& [name, ids] : nodes.items()) {
       for (const auto& id : ids) {
         std::string key = id.is_string() ? id.get<std::string>() : std::string();
         if (subflows.contains(key)) {
@@ -448,6 +396,25 @@ Json Step::expand_failures(const std::string& child_id, bool compound) const {
   Json out = Json::object();
   collect(it->second, out);
   return out;
+}
+
+}  // namespace selinon
+
+namespace selinon {
+
+// Selinon starts fallbacks with no parent. Here a fallback learns which failed sub-flows' nodes failed when the flow
+// asks for it: {subflow: {task: [ids], nested_flow: {...}}} (propagate_failures) or flattened
+// (propagate_compound_failures). Without those options the map stays empty, as in Selinon.
+Json Step::failure_parent(const std::vector<int>& failed_nodes) const {
+  Json parent = Json::object();
+  for (int n : failed_nodes) {
+    const NodeSpec& spec = machine_.nodes[static_cast<std::size_t>(n)];
+    if (!spec.is_flow || !(spec.propagate_failures || spec.propagate_compound_failures)) continue;
+    const auto& ids = state_.failed[static_cast<std::size_t>(n)];
+    if (ids.empty()) continue;
+    parent[std::string(spec.name)] = expand_subflow(ids.front(), "failed_nodes", spec.propagate_compound_failures);
+  }
+  return parent;
 }
 
 }  // namespace selinon

@@ -142,8 +142,8 @@ class Step {
   void settle();
   bool run_fallbacks();
   void flow_failed();
-  Json expand_subflow(const std::string& child_id, bool compound) const;
-  Json expand_failures(const std::string& child_id, bool compound) const;
+  // A sub-flow's finished_nodes or failed_nodes, nested or compound (propagate_finished / propagate_failures).
+  Json expand_subflow(const std::string& child_id, std::string_view nodes_key, bool compound) const;
   Json failure_parent(const std::vector<int>& failed_nodes) const;
   Json base_details() const;
   void trace(TraceEvent event, Json details) const;
