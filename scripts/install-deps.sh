@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   clang libclang-rt-14-dev            # libFuzzer and the sanitizer runtimes
   libyaml-cpp-dev libfmt-dev libcli11-dev libboost-graph-dev doctest-dev nlohmann-json3-dev
-  graphviz                            # `dot`, for selinonc plot
+  graphviz libgraphviz-dev            # libgvc: selinonc plot renders SVG/PNG/PDF in-process
 )
 
 missing=()
