@@ -95,6 +95,12 @@ std::vector<PlottedFlow> plot_system(const model::System& system, const Style& s
       sink.error({}, "plot-render", fmt::format("cannot draw flow '{}' as {}: {}", flow->name, options.format, error));
       continue;
     }
+    if (result.fast_layout && options.graph.fast_layout == FastLayout::automatic && options.format != "dot") {
+      sink.note({}, fmt::format("flow '{}' has {} vertices, so it was laid out with straight arrows and bounded "
+                                "crossing minimisation; --layout sfdp is faster still, --fast-layout off gives dot's "
+                                "full layout (minutes at this size)",
+                                flow->name, result.vertices));
+    }
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (progress) progress(result);
     done.push_back(result);
