@@ -134,7 +134,9 @@ int main(int argc, char** argv) {
   plot_cmd->add_option("-o,--output-dir", plot_options.out_dir, "directory for the pictures (default: .)");
   plot_cmd->add_option("--format", plot_options.format, "dot, svg (default), png or pdf")
       ->check(CLI::IsMember({"dot", "svg", "png", "pdf"}));
-  plot_cmd->add_option("--flow", plot_options.flows, "draw only this flow (repeatable)");
+  // One name per --flow, so the configuration files may follow it.
+  plot_cmd->add_option("--flow", plot_options.flows, "draw only this flow (repeatable: --flow a --flow b)")
+      ->allow_extra_args(false);
   plot_cmd->add_option("-c,--style,--config", style_file,
                        "style YAML as Selinon's: `style: {task: {fillcolor: red}, edge: {...}}`; keys task, flow, "
                        "condition, condition_foreach, storage, edge, store_edge, graph, fallback_edge, fallback_true "

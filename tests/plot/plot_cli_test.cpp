@@ -112,6 +112,13 @@ TEST_CASE("every-flow-or-the-named-ones") {
   CHECK(fs::exists(fs::path(out) / "child.dot"));
   CHECK(!fs::exists(fs::path(out) / "main.dot"));
 
+  // --flow takes one name, so the configuration may come after it.
+  out = work_dir("select-before-files");
+  r = selinonc({"--flow", "child", "--format", "dot", "-o", out, features});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(fs::exists(fs::path(out) / "child.dot"));
+  CHECK(!fs::exists(fs::path(out) / "main.dot"));
+
   r = selinonc({features, "--format", "dot", "-o", out, "--flow", "nope"});
   CHECK(r.exit_code == 1);
   CHECK(contains(r.err, "--flow 'nope' is not a flow of this configuration (its flows: main, child)"));
