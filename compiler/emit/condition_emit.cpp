@@ -36,23 +36,30 @@ struct ExpressionBuilder {
   const model::System& system;
   bool mock_all;
   std::vector<std::string> constants;  // `static const Json aN = ...;  // name` lines
+  bool uses_ctx = false;
+  bool uses_integers = false;
+  bool uses_predicates = false;
 
   std::string constant(const nlohmann::json& value, const std::string& label) {
     std::string name = fmt::format("a{}", constants.size());
-    constants.push_back(
-        fmt::format("static const Json {} = {};  // {}", name, json_expression(value), comment_text(label)));
+    std::string expression = json_expression(value);
+    if (expression.find("int64_t") != std::string::npos) uses_integers = true;
+    constants.push_back(fmt::format("static const Json {} = {};  // {}", name, expression, comment_text(label)));
     return name;
   }
 
   std::string leaf(const model::Condition& c) {
     const auto* sig = model::builtin_predicate(c.predicate);
     if (!sig) {
+      uses_ctx = true;
       if (mock_all) return fmt::format("selinon::mock_predicate(ctx, {})", cpp_string(c.predicate));
       nlohmann::json args = nlohmann::json::object();
       for (const auto& a : c.args) args[a.name] = a.value;
       return fmt::format("{}(ctx, {})", c.predicate, constant(args, c.predicate + " args"));
     }
+    uses_predicates = true;
     std::vector<std::string> call_args;
+    uses_ctx = uses_ctx || sig->reads_result || sig->reads_node_args;
     if (sig->reads_result) call_args.push_back(fmt::format("ctx.result({})", cpp_string(c.bound_node)));
     if (sig->reads_node_args) call_args.push_back("ctx.node_args()");
     for (const auto* a : ordered_args(c)) call_args.push_back(constant(a->value, a->name));
@@ -133,17 +140,21 @@ std::string render_condition(const model::Condition& c, const model::System& sys
   return "True";
 }
 
-std::string condition_function(const std::string& name, const std::string& comment, const model::Condition& condition,
-                               const model::System& system, bool mock_all) {
+ConditionCode condition_function(const std::string& name, const std::string& comment,
+                                 const model::Condition& condition, const model::System& system, bool mock_all) {
   ExpressionBuilder builder{system, mock_all, {}};
   std::string expression = builder.expression(condition);
-  std::string out = fmt::format("// {}\n//   {}\nbool {}(const ConditionContext& ctx) {{\n", comment_text(comment),
-                                comment_text(render_condition(condition, system)), name);
-  for (const auto& line : builder.constants) out += "  " + line + "\n";
-  bool uses_ctx = expression.find("ctx") != std::string::npos;
-  if (!uses_ctx) out += "  (void)ctx;\n";
-  out += "  return " + expression + ";\n}\n";
-  return out;
+  // A condition on constants alone (e.g. alwaysTrue()) leaves the context unnamed: no unused-parameter warning.
+  bool uses_ctx = builder.uses_ctx;
+  ConditionCode code;
+  code.text = fmt::format("// {}\n//   {}\nbool {}(const ConditionContext&{}) {{\n", comment_text(comment),
+                          comment_text(render_condition(condition, system)), name, uses_ctx ? " ctx" : "");
+  for (const auto& line : builder.constants) code.text += "  " + line + "\n";
+  code.text += "  return " + expression + ";\n}\n";
+  code.uses_json = !builder.constants.empty();
+  code.uses_integers = builder.uses_integers;
+  code.uses_predicates = builder.uses_predicates;
+  return code;
 }
 
 }  // namespace selinon::emit

@@ -65,6 +65,7 @@ EmitResult emit_system(const model::System& system, const EmitOptions& options, 
     put(fs::path("flows") / (id + ".cpp"), files.source);
     unity += fmt::format("#include \"flows/{}.cpp\"\n", id);
   }
+  if (!unity.empty()) unity.pop_back();
   put("all_flows.cpp", fill(template_text("all_flows.cpp.in"), {{"version", SELINON_VERSION}, {"includes", unity}}));
   put("system.hpp", system_header(options.cpp_namespace));
   put("system.cpp", system_source(system, options.mock_all, options.cpp_namespace, sink));

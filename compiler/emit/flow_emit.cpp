@@ -49,8 +49,25 @@ std::string plain_list(const std::vector<Name>& names) {
   return out.empty() ? "(start)" : out;
 }
 
-std::string source_path(const Flow& flow) {
-  return flow.definition_loc.valid() ? flow.definition_loc.path() : std::string("<memory>");
+std::string source_path(const System& system, const Flow& flow) {
+  return flow.definition_loc.valid() ? input_name(flow.definition_loc.path(), system.files) : std::string("<memory>");
+}
+
+// A section rule: `// ---- title ---...` filled to the 120 columns of the project's code.
+std::string rule(const std::string& title) {
+  std::string out = "// ---- " + title + " ";
+  return out + std::string(out.size() < 116 ? 120 - out.size() : 4, '-');
+}
+
+// Groups of lines (e.g. includes of one kind) with one blank line between the non-empty ones.
+std::string blocks(const std::vector<std::string>& groups) {
+  std::string out;
+  for (const auto& g : groups) {
+    if (g.empty()) continue;
+    out += (out.empty() ? "" : "\n") + g;
+  }
+  if (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
 }
 
 class FlowEmitter {
@@ -69,25 +86,22 @@ class FlowEmitter {
     FlowFiles files;
     files.header = fill(template_text("flow.hpp.in"), vars);
 
+    // The functions first: what they use decides the includes and declarations.
+    vars["functions"] = functions();
+    vars["transition"] = transition();
     vars["includes"] = includes();
-    vars["conditions"] = conditions();
-    vars["start_body"] = start_body();
-    vars["succeeded_cases"] = succeeded_cases();
-    vars["failed_cases"] = failed_cases();
+    vars["declarations"] = declarations();
     vars["node_specs"] = node_specs();
     vars["edge_specs"] = edge_specs();
-    vars["failure_specs"] = failure_specs();
-    vars["node_args_from_first"] = flow_.node_args_from_first ? "true" : "false";
-    vars["max_retry"] = std::to_string(flow_.max_retry);
-    vars["retry_countdown"] = std::to_string(flow_.retry_countdown);
-    files.source = fill(template_text("flow.cpp.in"), vars);
+    vars["settings"] = settings();
+    files.source = squeeze_blank_lines(fill(template_text("flow.cpp.in"), vars));
     return files;
   }
 
  private:
   Vars common() const {
     return {{"flow", flow_.name}, {"flow_id", cpp_identifier(flow_.name)}, {"version", SELINON_VERSION}, {"namespace", ns_},
-            {"source", comment_text(source_path(flow_))}};
+            {"source", comment_text(source_path(system_, flow_))}};
   }
 
   bool uses_custom_predicates() const {
@@ -101,42 +115,73 @@ class FlowEmitter {
     return custom;
   }
 
-  std::string includes() const {
-    std::set<std::string> headers;
-    bool any_foreach = false;
-    for (const auto& e : flow_.edges) {
-      if (!e.foreach) continue;
-      any_foreach = true;
-      if (!mock_all_) headers.insert(header_of_import(e.foreach->function.import));
-    }
-    bool custom = uses_custom_predicates();
-    if (custom && !mock_all_ && system_.global.predicates_module) {
-      headers.insert(header_of_import(*system_.global.predicates_module));
-    }
-    std::string out;
-    if (mock_all_ && (any_foreach || custom)) out += "#include <selinon/mock.hpp>\n";
-    for (const auto& h : headers) out += fmt::format("#include \"{}\"\n", h);
-    return out;
+  bool any_foreach() const {
+    return std::any_of(flow_.edges.begin(), flow_.edges.end(), [](const auto& e) { return e.foreach.has_value(); });
   }
 
-  std::string conditions() {
+  std::string includes() const {
+    std::string standard;
+    if (uses_integers_) standard += "#include <cstdint>\n";
+    if (!succeeded_.empty() || !failed_.empty()) standard += "#include <string>\n";
+    bool custom = uses_custom_predicates();
+    std::string selinon;
+    if (mock_all_ && (any_foreach() || custom)) selinon += "#include <selinon/mock.hpp>\n";
+    if (uses_predicates_) selinon += "#include <selinon/predicates.hpp>\n";
+    std::set<std::string> headers;
+    if (!mock_all_) {
+      for (const auto& e : flow_.edges) {
+        if (e.foreach) headers.insert(header_of_import(e.foreach->function.import));
+      }
+      if (custom && system_.global.predicates_module) headers.insert(header_of_import(*system_.global.predicates_module));
+    }
+    std::string user;
+    for (const auto& h : headers) user += fmt::format("#include \"{}\"\n", h);
+    return blocks({standard, selinon, user});
+  }
+
+  std::string declarations() const {
     std::string out;
+    if (functions_ > 0) out += "using selinon::ConditionContext;\n";
+    if (uses_json_) out += "using selinon::Json;\n";
+    if (uses_predicates_) out += "namespace p = selinon::predicates;\n";
+    return blocks({out});
+  }
+
+  void add_condition(std::string& out, const std::string& name, const std::string& label,
+                     const model::Condition& condition) {
+    ConditionCode code = condition_function(name, label, condition, system_, mock_all_);
+    out += (out.empty() ? "" : "\n") + code.text;
+    uses_json_ = uses_json_ || code.uses_json;
+    uses_integers_ = uses_integers_ || code.uses_integers;
+    uses_predicates_ = uses_predicates_ || code.uses_predicates;
+    ++functions_;
+  }
+
+  // The condition and foreach functions of the edges and fallbacks, under a rule naming what they are.
+  std::string functions() {
+    std::string out;
+    bool conditions = false;
+    bool foreach = false;
     for (const auto& e : flow_.edges) {
       std::string edge_label = fmt::format("edge {}: {} -> {}", e.index, plain_list(e.from), plain_list(e.to));
       if (!e.condition.is_true()) {
-        out += condition_function(fmt::format("edge_{}_condition", e.index), edge_label, e.condition, system_, mock_all_);
-        out += "\n";
+        add_condition(out, fmt::format("edge_{}_condition", e.index), edge_label, e.condition);
+        conditions = true;
       }
       if (e.foreach) {
         const auto& fn = e.foreach->function;
-        out += fmt::format("// {}: foreach {}.{}\nJson edge_{}_foreach(const ConditionContext& ctx) {{\n",
-                           comment_text(edge_label), comment_text(fn.import), comment_text(fn.name), e.index);
+        out += fmt::format("{}// {}: foreach {}.{}\nJson edge_{}_foreach(const ConditionContext& ctx) {{\n",
+                           out.empty() ? "" : "\n", comment_text(edge_label), comment_text(fn.import),
+                           comment_text(fn.name), e.index);
         if (mock_all_) {
-          out += fmt::format("  return selinon::mock_foreach(ctx, {}, {});\n}}\n\n", cpp_string(fn.import),
+          out += fmt::format("  return selinon::mock_foreach(ctx, {}, {});\n}}\n", cpp_string(fn.import),
                              cpp_string(fn.name));
         } else {
-          out += fmt::format("  return Json({}(ctx, ctx.node_args()));\n}}\n\n", cpp_qualified_name(fn.name));
+          out += fmt::format("  return Json({}(ctx, ctx.node_args()));\n}}\n", cpp_qualified_name(fn.name));
         }
+        uses_json_ = true;
+        foreach = true;
+        ++functions_;
       }
     }
     for (std::size_t i = 0; i < flow_.failures.size(); ++i) {
@@ -144,36 +189,78 @@ class FlowEmitter {
       if (f.condition.is_true()) continue;
       std::string label = fmt::format("failure {}: {} -> {}", i, plain_list(f.nodes),
                                       f.fallback_true ? std::string("true") : plain_list(f.fallback));
-      out += condition_function(fmt::format("failure_{}_condition", i), label, f.condition, system_, mock_all_);
-      out += "\n";
+      add_condition(out, fmt::format("failure_{}_condition", i), label, f.condition);
+      conditions = true;
     }
+    if (out.empty()) return out;
+    std::string title = conditions && foreach ? "conditions and foreach functions of the edges and fallbacks"
+                        : conditions        ? "conditions: one function per edge or fallback with a condition"
+                                            : "foreach functions: the items each foreach edge starts its nodes for";
+    return rule(title) + "\n" + out;
+  }
+
+  // on_start, and on_node_succeeded / on_node_failed only for the flows whose nodes have something to do.
+  std::string transition() {
+    succeeded_ = succeeded_function();
+    failed_ = failed_function();
+    std::string out = rule(fmt::format("transition: what each event does to a run of '{}'", comment_text(flow_.name)));
+    out += "\n\n";
+    std::string starts;
+    for (const auto& e : flow_.edges) {
+      if (!e.is_start()) continue;
+      starts += fmt::format("  step.fire_start(edges[{}]);  // -> {}\n", e.index, plain_list(e.to));
+    }
+    if (!starts.empty()) {
+      out += "// The flow starts: every starting edge whose condition holds starts its nodes.\n"
+             "void on_start(selinon::Step& step) {\n"
+             "  const auto& edges = machine().edges;\n" +
+             starts + "}\n\n";
+    }
+    out += succeeded_.empty() ? "// No edge leaves a node of this flow: a node that finishes starts nothing.\n\n"
+                              : succeeded_;
+    out += failed_;
+    if (!out.empty() && out.back() == '\n') out.pop_back();
     return out;
   }
 
-  std::string start_body() const {
-    std::string out;
-    for (const auto& e : flow_.edges) {
-      if (!e.is_start()) continue;
-      out += fmt::format("{}step.fire_start(edges[{}]);  // -> {}", out.empty() ? "" : "\n", e.index, plain_list(e.to));
-    }
-    return out.empty() ? "(void)step, (void)edges;" : out;
-  }
-
-  std::string succeeded_cases() const {
-    std::string out;
+  // One `if` for a flow with one source node, a `switch` for several; nothing when no edge leaves a node.
+  std::string succeeded_function() const {
+    std::vector<std::pair<std::string, std::vector<std::string>>> sources;  // node -> its fire() calls
     for (const auto& node : nodes_) {
-      std::string calls;
+      std::vector<std::string> calls;
       for (const auto& e : flow_.edges) {
         bool source = std::any_of(e.from.begin(), e.from.end(), [&](const Name& n) { return n.value == node; });
         if (!source) continue;
-        calls += fmt::format("  step.fire(edges[{}], node, id);  // {} -> {}\n", e.index, plain_list(e.from),
-                             plain_list(e.to));
+        calls.push_back(
+            fmt::format("step.fire(edges[{}], node, id);  // {} -> {}", e.index, plain_list(e.from), plain_list(e.to)));
       }
-      if (calls.empty()) continue;
-      out += fmt::format("case {}:\n{}  break;\n", cpp_identifier(node), calls);
+      if (!calls.empty()) sources.emplace_back(node, std::move(calls));
     }
-    if (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
+    if (sources.empty()) return "";
+    std::string body;
+    if (sources.size() == 1) {
+      const auto& [node, calls] = sources.front();
+      if (calls.size() == 1) {
+        body = fmt::format("  if (node == {}) {}\n", cpp_identifier(node), calls.front());
+      } else {
+        body = fmt::format("  if (node == {}) {{\n", cpp_identifier(node));
+        for (const auto& c : calls) body += "    " + c + "\n";
+        body += "  }\n";
+      }
+    } else {
+      body = "  switch (node) {\n";
+      for (const auto& [node, calls] : sources) {
+        body += fmt::format("    case {}:\n", cpp_identifier(node));
+        for (const auto& c : calls) body += "      " + c + "\n";
+        body += "      break;\n";
+      }
+      body += "    default:\n      break;  // no outgoing edges\n  }\n";
+    }
+    return "// A node finished: fire each edge it is a source of, once per new combination of finished source "
+           "instances.\n"
+           "void on_node_succeeded(selinon::Step& step, int node, const std::string& id) {\n"
+           "  const auto& edges = machine().edges;\n" +
+           body + "}\n\n";
   }
 
   bool eager(const std::string& node) const {
@@ -182,15 +269,31 @@ class FlowEmitter {
                        [&](const Name& n) { return n.value == node; });
   }
 
-  std::string failed_cases() const {
-    std::string out;
+  // Eager failure nodes end the flow at once; any other failure waits for the failure entries, so a flow without
+  // eager nodes needs no function for it.
+  std::string failed_function() const {
+    std::vector<std::string> eager_nodes;
     for (const auto& node : nodes_) {
-      if (!eager(node)) continue;
-      out += fmt::format("case {}:  // eager failure: the flow fails now\n  step.fail_eagerly(node, id);\n  break;\n",
-                         cpp_identifier(node));
+      if (eager(node)) eager_nodes.push_back(cpp_identifier(node));
     }
-    if (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
+    if (eager_nodes.empty()) return "";
+    const std::string signature = "void on_node_failed(selinon::Step& step, int node, const std::string& id)";
+    if (eager_nodes.size() == nodes_.size()) {
+      return "// A node failed: every node of this flow is an eager failure node, so the flow fails now.\n" + signature +
+             " { step.fail_eagerly(node, id); }\n\n";
+    }
+    std::string out =
+        "// A node failed: an eager failure node ends the flow at once; other failures wait until nothing is active,\n"
+        "// then the matching failure entry's fallbacks start (see FlowMachine::failures).\n" +
+        signature + " {\n";
+    if (eager_nodes.size() == 1) {
+      out += fmt::format("  if (node == {}) step.fail_eagerly(node, id);\n", eager_nodes.front());
+    } else {
+      out += "  switch (node) {\n";
+      for (const auto& n : eager_nodes) out += fmt::format("    case {}:\n", n);
+      out += "      step.fail_eagerly(node, id);\n      break;\n    default:\n      break;\n  }\n";
+    }
+    return out + "}\n\n";
   }
 
   std::string node_specs() const {
@@ -218,8 +321,9 @@ class FlowEmitter {
   std::string edge_specs() {
     std::string out;
     for (const auto& e : flow_.edges) {
-      std::string fields = fmt::format(".index = {}, .from = {{{}}}, .to = {{{}}}", e.index, node_list(e.from),
-                                       node_list(e.to));
+      std::string fields = fmt::format(".index = {}", e.index);
+      if (!e.is_start()) fields += fmt::format(", .from = {{{}}}", node_list(e.from));
+      fields += fmt::format(", .to = {{{}}}", node_list(e.to));
       if (!e.condition.is_true()) {
         fields += fmt::format(",\n .condition = edge_{}_condition, .condition_str = {}", e.index,
                               cpp_string(render_condition(e.condition, system_)));
@@ -265,11 +369,38 @@ class FlowEmitter {
     return out;
   }
 
+  // The FlowMachine fields after the edge table: failures, flow settings and hooks, each only when not the default.
+  std::string settings() const {
+    std::string out;
+    if (!flow_.failures.empty()) {
+      out += "// A failure waits until nothing is active; then the matching entry's fallbacks start.\n"
+             "m.failures = {\n" +
+             indented(failure_specs()) + "\n};\n";
+    }
+    if (flow_.node_args_from_first) out += "m.node_args_from_first = true;\n";
+    if (flow_.max_retry != 0) out += fmt::format("m.max_retry = {};\n", flow_.max_retry);
+    if (flow_.retry_countdown != 0) out += fmt::format("m.retry_countdown = {};\n", flow_.retry_countdown);
+    if (std::any_of(flow_.edges.begin(), flow_.edges.end(), [](const auto& e) { return e.is_start(); })) {
+      out += "m.on_start = on_start;\n";
+    }
+    if (!succeeded_.empty()) out += "m.on_node_succeeded = on_node_succeeded;\n";
+    if (!failed_.empty()) out += "m.on_node_failed = on_node_failed;\n";
+    if (!out.empty()) out.pop_back();
+    return out;
+  }
+
   const System& system_;
   const Flow& flow_;
   bool mock_all_;
   std::string ns_;
   std::vector<std::string> nodes_;
+  // What the emitted functions use, collected while emitting them.
+  std::string succeeded_;
+  std::string failed_;
+  int functions_ = 0;
+  bool uses_json_ = false;
+  bool uses_integers_ = false;
+  bool uses_predicates_ = false;
 };
 
 }  // namespace

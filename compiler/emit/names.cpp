@@ -1,10 +1,11 @@
-// Identifier mangling and literal rendering for the emitters.
+// Identifier mangling, input file naming and literal rendering for the emitters.
 #include "emit/names.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
 #include <cmath>
+#include <filesystem>
 
 namespace selinon::emit {
 
@@ -56,6 +57,17 @@ std::string comment_text(std::string_view text) {
   }
   if (!out.empty() && out.back() == '\\') out += ' ';
   return out;
+}
+
+std::string input_name(std::string_view path, const std::vector<std::string>& files) {
+  namespace fs = std::filesystem;
+  if (files.empty()) return std::string(path);
+  std::error_code ec;
+  fs::path file = fs::absolute(fs::path(path), ec).lexically_normal();
+  fs::path base = fs::absolute(fs::path(files.front()), ec).lexically_normal().parent_path();
+  fs::path relative = file.lexically_relative(base);
+  // No relative form (another drive): the file name still says which file it is.
+  return (relative.empty() ? file.filename() : relative).generic_string();
 }
 
 bool is_selinon_import(std::string_view import) { return import == "selinon" || import.rfind("selinon.", 0) == 0; }

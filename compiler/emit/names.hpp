@@ -1,8 +1,9 @@
-// Names and literals in emitted C++: identifiers, headers of imports, string and JSON literals.
+// Names and literals in emitted C++: identifiers, headers of imports, input files, string and JSON literals.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,9 @@ std::string cpp_identifier(std::string_view name);
 std::string cpp_qualified_name(std::string_view name);
 // `myapp.tasks` -> `myapp/tasks.hpp`; a name already ending in .h/.hpp is a header path as it is.
 std::string header_of_import(std::string_view import);
+// How generated text names an input file: relative to the nodes file's directory (the nodes file itself by its
+// name), with `/` separators, so two checkouts generate the same text.
+std::string input_name(std::string_view path, const std::vector<std::string>& files);
 // A C++ string literal with everything escaped.
 std::string cpp_string(std::string_view text);
 // A C++ expression building the JSON value (scalars directly, containers through Json::parse).

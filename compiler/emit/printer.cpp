@@ -46,4 +46,26 @@ std::string fill(std::string_view text, const Vars& vars) {
   return out;
 }
 
+std::string indented(std::string_view text) {
+  std::string out = "  ";
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out += "  ";
+  }
+  return out;
+}
+
+std::string squeeze_blank_lines(std::string_view text) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t end = text.find('\n', i);
+    std::string_view line = text.substr(i, end == std::string_view::npos ? std::string_view::npos : end + 1 - i);
+    i += line.size();
+    if (line == "\n" && out.ends_with("\n\n")) continue;
+    out += line;
+  }
+  return out;
+}
+
 }  // namespace selinon::emit

@@ -30,10 +30,10 @@ std::string system_header(const std::string& ns) {
 
 std::string system_source(const model::System& system, bool mock_all, const std::string& ns,
                           diag::DiagnosticSink& sink) {
-  Vars vars{{"version", SELINON_VERSION}, {"mock_all", mock_all ? "true" : "false"}, {"namespace", ns}};
+  Vars vars{{"version", SELINON_VERSION}, {"namespace", ns}};
   std::string sources;
-  for (const auto& f : system.files) sources += (sources.empty() ? "" : ", ") + f;
-  vars["sources"] = comment_text(sources.empty() ? "<memory>" : sources);
+  for (const auto& f : system.files) sources += "//   " + comment_text(input_name(f, system.files)) + "\n";
+  vars["sources"] = sources.empty() ? "//   <memory>" : sources.substr(0, sources.size() - 1);
 
   std::string flow_includes;
   for (const auto& flow : system.flows) flow_includes += fmt::format("#include \"flows/{}.hpp\"\n", cpp_identifier(flow.name));
@@ -68,10 +68,12 @@ std::string system_source(const model::System& system, bool mock_all, const std:
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     user_includes += fmt::format("#include \"{}\"  // {}\n", header, comment_text(list));
   }
+  if (!user_includes.empty()) user_includes.pop_back();
   vars["user_includes"] = user_includes;
   if (!checks.empty()) {
     checks = "// One line per check, so any compile error on it shows which task or storage it is about.\n" + checks;
   }
+  if (!checks.empty()) checks.pop_back();
   vars["task_checks"] = checks;
 
   // Accepted configuration the runtime does not act on yet: say so at build time rather than ignore it silently.
@@ -97,19 +99,28 @@ std::string system_source(const model::System& system, bool mock_all, const std:
 
   std::string tasks;
   for (const auto& task : system.tasks) {
-    std::string make = mock_all ? "nullptr"
-                                : fmt::format("[] {{ return std::unique_ptr<selinon::Task>(std::make_unique<{}>()); }}",
-                                              cpp_qualified_name(task.classname));
-    tasks += fmt::format(
-        "{}{{.name = {}, .queue = {},\n .make = {},\n .storage = {}, .storage_task_name = {}, .storage_readonly = {},\n"
-        " .max_retry = {}, .retry_countdown = {}, .throttle_seconds = {}, .timeout_seconds = {}, .output_schema = {}}},",
-        tasks.empty() ? "" : "\n", cpp_string(task.name), cpp_string(task.queue), make,
-        cpp_string(task.storage ? task.storage->value : ""), cpp_string(task.storage_task_name),
-        task.storage_readonly ? "true" : "false", task.max_retry, task.retry_countdown,
-        task.throttling ? task.throttling->seconds : 0.0, task.timeout ? *task.timeout : 0.0,
-        cpp_string(task.output_schema ? *task.output_schema : ""));
+    // One line for the name and queue, one for the factory, one for the settings; each field only when not default.
+    std::string entry = fmt::format("{{.name = {}, .queue = {}", cpp_string(task.name), cpp_string(task.queue));
+    if (!mock_all) {
+      entry += fmt::format(",\n .make = []() -> std::unique_ptr<selinon::Task> {{ return std::make_unique<{}>(); }}",
+                           cpp_qualified_name(task.classname));
+    }
+    std::vector<std::string> settings;
+    if (task.storage) {
+      settings.push_back(fmt::format(".storage = {}, .storage_task_name = {}", cpp_string(task.storage->value),
+                                     cpp_string(task.storage_task_name)));
+      if (task.storage_readonly) settings.push_back(".storage_readonly = true");
+    }
+    if (task.max_retry != 0) settings.push_back(fmt::format(".max_retry = {}", task.max_retry));
+    if (task.retry_countdown != 0) settings.push_back(fmt::format(".retry_countdown = {}", task.retry_countdown));
+    if (task.throttling) settings.push_back(fmt::format(".throttle_seconds = {}", task.throttling->seconds));
+    if (task.timeout) settings.push_back(fmt::format(".timeout_seconds = {}", *task.timeout));
+    if (task.output_schema) settings.push_back(".output_schema = " + cpp_string(*task.output_schema));
+    std::string joined;
+    for (const auto& field : settings) joined += (joined.empty() ? "" : ", ") + field;
+    if (!joined.empty()) entry += ",\n " + joined;
+    tasks += (tasks.empty() ? "" : "\n") + entry + "},";
   }
-  vars["task_bindings"] = tasks;
 
   std::string storages;
   for (const auto& storage : system.storages) {
@@ -131,19 +142,49 @@ std::string system_source(const model::System& system, bool mock_all, const std:
           "   return std::make_unique<{}>(configuration);\n }}",
           cpp_qualified_name(storage.classname));
     }
-    storages += fmt::format("{}{{.name = {}, .configuration_json = {},\n .make = {}}},", storages.empty() ? "" : "\n",
-                            cpp_string(storage.name), raw_json(storage.configuration), make);
+    std::string entry =
+        fmt::format("{{.name = {}, .configuration_json = {}", cpp_string(storage.name), raw_json(storage.configuration));
+    // Without a factory the runtime stores results in memory.
+    entry += make == "nullptr" ? "},  // in memory" : ",\n .make = " + make + "},";
+    storages += (storages.empty() ? "" : "\n") + entry;
   }
-  vars["storage_bindings"] = storages;
 
   std::string flows;
   for (const auto& flow : system.flows) {
-    flows += fmt::format("{}{{.machine = &flow_{}::machine(), .queue = {}, .throttle_seconds = {}}},",
-                         flows.empty() ? "" : "\n", cpp_identifier(flow.name), cpp_string(flow.queue),
-                         flow.throttling ? flow.throttling->seconds : 0.0);
+    std::string throttle =
+        flow.throttling ? fmt::format(", .throttle_seconds = {}", flow.throttling->seconds) : std::string();
+    flows += fmt::format("{}{{.machine = &flow_{}::machine(), .queue = {}{}}},", flows.empty() ? "" : "\n",
+                         cpp_identifier(flow.name), cpp_string(flow.queue), throttle);
   }
-  vars["flow_bindings"] = flows;
-  return fill(template_text("system.cpp.in"), vars);
+
+  std::string descriptor;
+  if (mock_all) descriptor += "s.mock_all_tasks = true;\n";
+  auto table = [&](const std::string& field, const std::string& entries) {
+    if (!entries.empty()) descriptor += fmt::format("s.{} = {{\n{}\n}};\n", field, indented(entries));
+  };
+  table("tasks", tasks);
+  table("storages", storages);
+  table("flows", flows);
+  if (!descriptor.empty()) descriptor.pop_back();
+  vars["descriptor"] = descriptor;
+
+  // Standard and runtime headers for what the code above uses.
+  bool factories = !mock_all && !system.tasks.empty();
+  bool unavailable_storage = false;
+  for (const auto& storage : system.storages) {
+    if (mock_all || is_memory_storage(storage)) continue;
+    factories = true;
+    if (is_selinon_import(storage.import)) unavailable_storage = true;
+  }
+  std::string standard;
+  if (factories) standard += "#include <memory>\n";
+  if (unavailable_storage) standard += "#include <stdexcept>\n";
+  if (!checks.empty()) standard += "#include <type_traits>\n";
+  std::string runtime;
+  if (!mock_all && !system.storages.empty()) runtime += "#include <selinon/storage.hpp>\n";
+  if (!mock_all && !system.tasks.empty()) runtime += "#include <selinon/task.hpp>\n";
+  vars["includes"] = standard + (standard.empty() || runtime.empty() ? "" : "\n") + runtime;
+  return squeeze_blank_lines(fill(template_text("system.cpp.in"), vars));
 }
 
 }  // namespace selinon::emit

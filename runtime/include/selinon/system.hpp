@@ -13,29 +13,30 @@
 namespace selinon {
 
 struct TaskBinding {
-  std::string_view name;
-  std::string_view queue;  // may hold {ENV} placeholders, expanded when the engine starts
+  std::string_view name = {};
+  std::string_view queue = {};  // may hold {ENV} placeholders, expanded when the engine starts
   // Creates the user's task object; empty in builds where every task is mocked.
-  std::function<std::unique_ptr<Task>()> make;
-  std::string_view storage;  // empty: none
-  std::string_view storage_task_name;
+  std::function<std::unique_ptr<Task>()> make = {};
+  std::string_view storage = {};  // empty: none
+  std::string_view storage_task_name = {};
   bool storage_readonly = false;
   int max_retry = 0;
   int retry_countdown = 0;
   double throttle_seconds = 0;
   double timeout_seconds = 0;  // 0: no timeout
-  std::string_view output_schema;
+  std::string_view output_schema = {};
 };
 
 struct StorageBinding {
-  std::string_view name;
-  std::string_view configuration_json;
-  std::function<std::unique_ptr<DataStorage>(const Json& configuration)> make;
+  std::string_view name = {};
+  std::string_view configuration_json = {};
+  // Empty: the runtime keeps the results in memory.
+  std::function<std::unique_ptr<DataStorage>(const Json& configuration)> make = {};
 };
 
 struct FlowBinding {
   const FlowMachine* machine = nullptr;
-  std::string_view queue;
+  std::string_view queue = {};
   double throttle_seconds = 0;
 };
 
