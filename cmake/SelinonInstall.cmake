@@ -15,6 +15,11 @@ set_target_properties(selinon_runtime_core PROPERTIES EXPORT_NAME runtime_core)
 set_target_properties(selinon_runtime_inproc PROPERTIES EXPORT_NAME runtime_inproc)
 set_target_properties(selinon_runtime_predicates PROPERTIES EXPORT_NAME runtime_predicates)
 
+# A sanitized build installs instrumented static libraries: whoever links them needs the sanitizer runtimes too.
+if(SELINON_SANITIZE OR SELINON_FUZZ)
+  target_link_options(selinon_runtime INTERFACE $<INSTALL_INTERFACE:-fsanitize=address,undefined>)
+endif()
+
 install(TARGETS selinonc selinon_runtime selinon_runtime_core selinon_runtime_inproc selinon_runtime_predicates
   EXPORT SelinonTargets
   RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}"
