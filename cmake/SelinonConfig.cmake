@@ -1,7 +1,10 @@
-# Package file for find_package(Selinon): the runtime target Selinon::runtime and the selinon_* CMake functions.
+# Package file for find_package(Selinon): Selinon::runtime, Selinon::selinonc and the selinon_* CMake functions.
 include(CMakeFindDependencyMacro)
 find_dependency(nlohmann_json 3)
-find_dependency(yaml-cpp)
 find_dependency(Threads)
-include("${CMAKE_CURRENT_LIST_DIR}/SelinonTargets.cmake" OPTIONAL)
+# The runtime libraries are static, so their private dependencies are linked by the consumer.
+find_dependency(yaml-cpp)
+find_dependency(fmt)
+find_dependency(CLI11)
+include("${CMAKE_CURRENT_LIST_DIR}/SelinonTargets.cmake")
 include("${CMAKE_CURRENT_LIST_DIR}/SelinonFlows.cmake")
