@@ -25,12 +25,12 @@ const model::Name* first_destination(const Flow& flow, const std::string& node) 
   return nullptr;
 }
 
-bool unconditional(const model::Edge& edge) { return constant_value(edge.condition) == true && !edge.foreach; }
-
+// `switched_on`: the nodes startable if the disabled edges fired; a node that only they start is switched off on
+// purpose, and reporting it would bury the one disabled-edge warning under its consequences.
 void lint_reachability(const Flow& flow, const FlowFacts& facts, const std::set<std::string>& startable,
-                       diag::DiagnosticSink& sink) {
+                       const std::set<std::string>& switched_on, diag::DiagnosticSink& sink) {
   for (const auto& node : facts.destinations) {
-    if (startable.count(node)) continue;
+    if (startable.count(node) || switched_on.count(node)) continue;
     const model::Name* where = first_destination(flow, node);
     sink.warning(where ? where->loc : flow.definition_loc, "unreachable-node",
                  fmt::format("node '{}' can never be started in flow '{}': every edge or fallback that starts it "
@@ -38,6 +38,13 @@ void lint_reachability(const Flow& flow, const FlowFacts& facts, const std::set<
                              node, flow.name));
   }
   for (const auto& edge : flow.edges) {
+    if (edge.disabled()) {
+      sink.warning(edge.condition.loc, "disabled-edge",
+                   fmt::format("edge {} of flow '{}' is disabled: its condition is alwaysFalse, so it and what only it "
+                               "starts never run",
+                               edge.index, flow.name));
+      continue;
+    }
     if (constant_value(edge.condition) == false) {
       sink.warning(edge.condition.loc, "edge-never-fires",
                    fmt::format("edge {} of flow '{}' never fires: its condition is always false", edge.index,
@@ -126,13 +133,13 @@ bool runs_once(const Flow& flow, const std::string& node, const std::set<std::st
 }
 
 void lint_failures(const Flow& flow, const FlowFacts& facts, const std::set<std::string>& startable,
-                   diag::DiagnosticSink& sink) {
+                   const std::set<std::string>& switched_on, diag::DiagnosticSink& sink) {
   std::set<std::string> cyclic;
   for (const auto& g : node_cycles(flow)) cyclic.insert(g.begin(), g.end());
   for (const auto& failure : flow.failures) {
     bool reported = false;
     for (const auto& n : failure.nodes) {
-      if (facts.destinations.count(n.value) && !startable.count(n.value)) {
+      if (facts.destinations.count(n.value) && !startable.count(n.value) && !switched_on.count(n.value)) {
         sink.warning(n.loc, "impossible-failure",
                      fmt::format("'{}' is never started in flow '{}', so this failure entry can never apply",
                                  n.value, flow.name));
@@ -211,9 +218,10 @@ void lint_propagation(const System& system, const Flow& flow, const FlowFacts& f
 void lint_flow_graph(const System& system, const Flow& flow, diag::DiagnosticSink& sink) {
   FlowFacts facts = FlowFacts::of(flow);
   std::set<std::string> startable = startable_nodes(flow);
-  lint_reachability(flow, facts, startable, sink);
+  std::set<std::string> switched_on = startable_nodes(flow, {}, true);
+  lint_reachability(flow, facts, startable, switched_on, sink);
   lint_cycles(flow, startable, sink);
-  lint_failures(flow, facts, startable, sink);
+  lint_failures(flow, facts, startable, switched_on, sink);
   lint_propagation(system, flow, facts, sink);
 }
 

@@ -14,6 +14,10 @@ bool Flow::is_nowait(const std::string& node) const {
   return std::any_of(nowait.begin(), nowait.end(), [&](const Name& n) { return n.value == node; });
 }
 
+bool Edge::disabled() const {
+  return condition.kind == Condition::Kind::leaf && condition.predicate == "alwaysFalse";
+}
+
 namespace {
 template <typename T>
 const T* find_named(const std::vector<T>& items, const std::string& name) {

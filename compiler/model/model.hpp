@@ -120,6 +120,9 @@ struct Edge {
 
   // An edge whose sources were all unknown names is not a starting edge, it just has no valid source.
   bool is_start() const { return from.empty() && unknown_sources == 0; }
+  // Switched off on purpose: the condition is the bare leaf `{name: alwaysFalse}`, how configurations turn a branch
+  // off. A false condition composed with and/or/not is not a switch but most likely a mistake.
+  bool disabled() const;
 };
 
 struct Failure {
