@@ -20,5 +20,7 @@ void check_conditions(const model::System& system, const model::Flow& flow, diag
 void check_system_rules(const model::System& system, diag::DiagnosticSink& sink);
 void lint_flow_graph(const model::System& system, const model::Flow& flow, diag::DiagnosticSink& sink);
 void lint_subflow_recursion(const model::System& system, diag::DiagnosticSink& sink);
+// Accepted configuration the runtime does not act on yet (run whatever the options: it is about the output).
+void check_runtime_support(const model::System& system, diag::DiagnosticSink& sink);
 
 }  // namespace selinon::check

@@ -25,7 +25,7 @@ const std::vector<WarningInfo>& warning_catalogue() {
       {"subflow-recursion", "a flow starts itself, directly or through other flows, with no condition on the way"},
       {"disabled-edge", "an edge switched off with 'condition: {name: alwaysFalse}'", true},
       {"storage-not-built-in", "a Selinon built-in storage this runtime does not provide yet (compile)"},
-      {"not-supported-yet", "a Selinon feature the runtime accepts but does not act on yet (compile)"},
+      {"not-supported-yet", "a Selinon feature the runtime accepts but does not act on yet"},
   };
   return catalogue;
 }

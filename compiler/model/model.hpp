@@ -190,9 +190,10 @@ struct TraceStorage {
 struct TraceConfig {
   bool logging = false;
   bool json = false;
+  Loc json_loc;  // the first `json: true`
   std::vector<CodeRef> functions;
   std::vector<TraceStorage> storages;
-  std::vector<std::string> sentry_dsns;
+  std::vector<Name> sentry_dsns;
 };
 
 struct Global {
