@@ -152,6 +152,7 @@ int main(int argc, char** argv) {
   FrontEnd fe(policy);
   check::CheckOptions options;
   options.consistency = options.lints = !common.no_check;
+  options.mock_all_tasks = *compile && mock_all;
   bool ok = fe.run(model::config_files_from_args(common.files), options);
 
   if (*check) {
@@ -167,7 +168,7 @@ int main(int argc, char** argv) {
     if (ok) {
       try {
         emit::EmitOptions emit_options{out_dir, mock_all, depfile, depfile_target, cpp_namespace};
-        auto result = emit::emit_system(*fe.system, emit_options, fe.sink);
+        auto result = emit::emit_system(*fe.system, emit_options);
         print_diagnostics(fe, common.color, false);
         std::cerr << fmt::format("selinonc: {} flows compiled into {} ({} of {} files changed)\n",
                                  fe.system->flows.size(), out_dir, result.changed, result.files.size());

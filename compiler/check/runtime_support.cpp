@@ -9,6 +9,10 @@ namespace {
 
 void tasks(const model::System& system, diag::DiagnosticSink& sink) {
   for (const auto& task : system.tasks) {
+    if (task.output_schema) {
+      sink.warning(task.loc, "not-supported-yet",
+                   fmt::format("output_schema of task '{}' is not validated by this runtime yet", task.name));
+    }
     if (task.selective_run_function.loc.valid()) {
       sink.warning(task.selective_run_function.loc, "not-supported-yet",
                    fmt::format("selective_run_function of task '{}' is not called by this runtime yet: it has no "
@@ -18,8 +22,14 @@ void tasks(const model::System& system, diag::DiagnosticSink& sink) {
   }
 }
 
-void storages(const model::System& system, diag::DiagnosticSink& sink) {
+void storages(const model::System& system, diag::DiagnosticSink& sink, bool mock_all_tasks) {
   for (const auto& storage : system.storages) {
+    if (!mock_all_tasks && storage.is_selinon_adapter() && !storage.is_in_memory()) {
+      sink.warning(storage.loc, "storage-not-built-in",
+                   fmt::format("storage '{}' uses Selinon's {}.{}, which this runtime does not provide yet; tasks "
+                               "using it fail at run time (use a MOCK_ALL_TASKS build or your own adapter)",
+                               storage.name, storage.import, storage.classname));
+    }
     if (storage.cache_given) {
       sink.warning(storage.cache.loc, "not-supported-yet",
                    fmt::format("the cache of storage '{}' is not used by this runtime yet: results are read from the "
@@ -34,6 +44,14 @@ void flows(const model::System& system, diag::DiagnosticSink& sink) {
     if (flow.cache.loc.valid()) {
       sink.warning(flow.cache.loc, "not-supported-yet",
                    fmt::format("the cache of flow '{}' is not used by this runtime yet", flow.name));
+    }
+    for (const auto& edge : flow.edges) {
+      if (edge.selective) {
+        sink.warning(edge.selective->loc, "not-supported-yet",
+                     fmt::format("selective runs are not supported by this runtime yet; edge {} of flow '{}' starts "
+                                 "its sub-flow as a full run",
+                                 edge.index, flow.name));
+      }
     }
   }
 }
@@ -61,11 +79,14 @@ void trace(const model::TraceConfig& trace, diag::DiagnosticSink& sink) {
 
 }  // namespace
 
-void check_runtime_support(const model::System& system, diag::DiagnosticSink& sink) {
+void check_runtime_support(const model::System& system, diag::DiagnosticSink& sink, bool mock_all_tasks) {
   tasks(system, sink);
-  storages(system, sink);
+  storages(system, sink, mock_all_tasks);
   flows(system, sink);
   trace(system.global.trace, sink);
+  if (system.global.migration_dir) {
+    sink.warning(parse::Loc{}, "not-supported-yet", "migration_dir is ignored: this runtime has no migrations yet");
+  }
 }
 
 }  // namespace selinon::check

@@ -132,7 +132,7 @@ void check_system(const model::System& system, diag::DiagnosticSink& sink, Check
   if (options.consistency) check_system_rules(system, sink);
   if (options.lints) lint_subflow_recursion(system, sink);
   // On a configuration with errors these would mostly be about entries already reported.
-  if (sink.genuine_error_count() == 0) check_runtime_support(system, sink);
+  if (sink.genuine_error_count() == 0) check_runtime_support(system, sink, options.mock_all_tasks);
 }
 
 }  // namespace selinon::check

@@ -24,7 +24,7 @@ const std::vector<WarningInfo>& warning_catalogue() {
       {"propagate-finished-without-parent", "propagate_finished feeds a sub-flow that does not get propagate_parent"},
       {"subflow-recursion", "a flow starts itself, directly or through other flows, with no condition on the way"},
       {"disabled-edge", "an edge switched off with 'condition: {name: alwaysFalse}'", true},
-      {"storage-not-built-in", "a Selinon built-in storage this runtime does not provide yet (compile)"},
+      {"storage-not-built-in", "a Selinon built-in storage this runtime does not provide yet"},
       {"not-supported-yet", "a Selinon feature the runtime accepts but does not act on yet"},
   };
   return catalogue;

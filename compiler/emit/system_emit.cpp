@@ -28,8 +28,7 @@ std::string system_header(const std::string& ns) {
   return fill(template_text("system.hpp.in"), {{"version", SELINON_VERSION}, {"namespace", ns}});
 }
 
-std::string system_source(const model::System& system, bool mock_all, const std::string& ns,
-                          diag::DiagnosticSink& sink) {
+std::string system_source(const model::System& system, bool mock_all, const std::string& ns) {
   Vars vars{{"version", SELINON_VERSION}, {"mock_all", mock_all ? "true" : "false"}, {"namespace", ns}};
   std::string sources;
   for (const auto& f : system.files) sources += (sources.empty() ? "" : ", ") + f;
@@ -74,27 +73,6 @@ std::string system_source(const model::System& system, bool mock_all, const std:
   }
   vars["task_checks"] = checks;
 
-  // Accepted configuration the runtime does not act on yet: say so at build time rather than ignore it silently.
-  for (const auto& task : system.tasks) {
-    if (task.output_schema) {
-      sink.warning(task.loc, "not-supported-yet",
-                   fmt::format("output_schema of task '{}' is not validated by this runtime yet", task.name));
-    }
-  }
-  for (const auto& flow : system.flows) {
-    for (const auto& edge : flow.edges) {
-      if (edge.selective) {
-        sink.warning(edge.selective->loc, "not-supported-yet",
-                     fmt::format("selective runs are not supported by this runtime yet; edge {} of flow '{}' starts "
-                                 "its sub-flow as a full run",
-                                 edge.index, flow.name));
-      }
-    }
-  }
-  if (system.global.migration_dir) {
-    sink.warning(parse::Loc{}, "not-supported-yet", "migration_dir is ignored: this runtime has no migrations yet");
-  }
-
   std::string tasks;
   for (const auto& task : system.tasks) {
     std::string make = mock_all ? "nullptr"
@@ -117,10 +95,6 @@ std::string system_source(const model::System& system, bool mock_all, const std:
     if (mock_all || is_memory_storage(storage)) {
       make = "nullptr";  // the runtime's in-memory storage
     } else if (is_selinon_import(storage.import)) {
-      sink.warning(storage.loc, "storage-not-built-in",
-                   fmt::format("storage '{}' uses Selinon's {}.{}, which this runtime does not provide yet; tasks "
-                               "using it fail at run time (use a MOCK_ALL_TASKS build or your own adapter)",
-                               storage.name, storage.import, storage.classname));
       make = fmt::format(
           "[](const selinon::Json&) -> std::unique_ptr<selinon::DataStorage> {{\n   throw std::runtime_error({});\n }}",
           cpp_string(fmt::format("storage '{}' ({}.{}) is not available in this runtime", storage.name,

@@ -44,6 +44,10 @@ struct Storage {
   Json configuration;
   CacheConfig cache;
   bool cache_given = false;
+
+  // One of Selinon's own adapters (import selinon or selinon.*), and among them the in-memory one this runtime has.
+  bool is_selinon_adapter() const;
+  bool is_in_memory() const;
 };
 
 // Minimum spacing between two schedulings of the same node.
