@@ -1,9 +1,11 @@
-// Graph lints of one flow (named warnings): unreachable nodes, dead edges, endless cycles, impossible failures,
-// propagate_* options with nothing to act on.
+// Graph lints of one flow (named warnings): unreachable nodes, dead edges, endless cycles, impossible and empty
+// failure entries, propagate_* options with nothing to act on.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "check/check.hpp"
 #include "check/flow_facts.hpp"
@@ -117,6 +119,36 @@ void lint_cycles(const Flow& flow, const std::set<std::string>& startable, diag:
   }
 }
 
+// Failure entries Selinon accepts but that say nothing: `nodes: []` never applies, `fallback: []` silently absorbs
+// the failure. Reported in the order the entries are written.
+void lint_failure_entries(const Flow& flow, diag::DiagnosticSink& sink) {
+  struct Finding {
+    const parse::Loc* loc;
+    bool no_nodes;
+  };
+  std::vector<Finding> findings;
+  for (const auto& loc : flow.failures_without_nodes) findings.push_back({&loc, true});
+  for (const auto& f : flow.failures) {
+    if (f.empty_fallback_loc.valid()) findings.push_back({&f.empty_fallback_loc, false});
+  }
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    return std::tie(a.loc->line, a.loc->column) < std::tie(b.loc->line, b.loc->column);
+  });
+  for (const auto& finding : findings) {
+    if (finding.no_nodes) {
+      sink.warning(*finding.loc, "impossible-failure",
+                   fmt::format("a failure entry with 'nodes: []' in flow '{}' can never apply; list the nodes whose "
+                               "failure it handles",
+                               flow.name));
+    } else {
+      sink.warning(*finding.loc, "empty-fallback",
+                   fmt::format("'fallback: []' in flow '{}' starts nothing and silently ignores the failure, like "
+                               "'fallback: true'; write true to say so, or name fallback nodes",
+                               flow.name));
+    }
+  }
+}
+
 // A node whose single starting point is one edge (no foreach, not in a cycle) runs at most once per flow run.
 bool runs_once(const Flow& flow, const std::string& node, const std::set<std::string>& cyclic) {
   if (cyclic.count(node)) return false;
@@ -216,6 +248,7 @@ void lint_propagation(const System& system, const Flow& flow, const FlowFacts& f
 }  // namespace
 
 void lint_flow_graph(const System& system, const Flow& flow, diag::DiagnosticSink& sink) {
+  lint_failure_entries(flow, sink);
   FlowFacts facts = FlowFacts::of(flow);
   std::set<std::string> startable = startable_nodes(flow);
   std::set<std::string> switched_on = startable_nodes(flow, {}, true);

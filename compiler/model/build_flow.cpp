@@ -241,11 +241,7 @@ class FlowBuilder {
       return;
     }
     if (nodes->is_seq() && nodes->items.empty()) {
-      // Selinon accepts it; an entry for no node can never match a failure.
-      ctx_.warning(nodes->loc, "impossible-failure",
-                   fmt::format("a failure entry with 'nodes: []' in flow '{}' can never apply; list the nodes whose "
-                               "failure it handles",
-                               flow_.name));
+      flow_.failures_without_nodes.push_back(nodes->loc);  // Selinon accepts it; it can never match a failure
       return;
     }
     if (!fallback) {
@@ -278,10 +274,7 @@ class FlowBuilder {
                              flow_.name));
     } else if (fallback->is_seq() && fallback->items.empty()) {
       // Selinon accepts it and, starting nothing, absorbs the failure exactly like `fallback: true`.
-      ctx_.warning(fallback->loc, "empty-fallback",
-                   fmt::format("'fallback: []' in flow '{}' starts nothing and silently ignores the failure, like "
-                               "'fallback: true'; write true to say so, or name fallback nodes",
-                               flow_.name));
+      f.empty_fallback_loc = fallback->loc;
       f.fallback_true = true;
     } else {
       for (auto& n : ctx_.names_of(*fallback, "fallback node")) {

@@ -133,6 +133,7 @@ struct Failure {
   Loc loc;
   std::vector<Name> nodes;
   bool fallback_true = false;  // `fallback: true`: the failure is ignored
+  Loc empty_fallback_loc;      // `fallback: []`, which Selinon treats as `fallback: true` (linted)
   std::vector<Name> fallback;
   Condition condition;
   bool propagate_failure = false;
@@ -163,6 +164,7 @@ struct Flow {
   bool defined = false;
   std::vector<Edge> edges;
   std::vector<Failure> failures;
+  std::vector<Loc> failures_without_nodes;  // `nodes: []` entries: accepted by Selinon, never apply, not lowered
   std::vector<Name> nowait;
   bool eager_all = false;
   std::vector<Name> eager_failures;
