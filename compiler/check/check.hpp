@@ -17,7 +17,10 @@ void check_system(const model::System& system, diag::DiagnosticSink& sink, Check
 
 // Individual passes (each reports all it finds).
 void check_flow_rules(const model::System& system, const model::Flow& flow, diag::DiagnosticSink& sink);
-void check_conditions(const model::System& system, const model::Flow& flow, diag::DiagnosticSink& sink);
+// Every predicate rule; without `selinon_checks` (--no-check) only those saying what a leaf is: an unknown predicate
+// or a result read where there is none, which no generated code could build.
+void check_conditions(const model::System& system, const model::Flow& flow, diag::DiagnosticSink& sink,
+                      bool selinon_checks = true);
 void check_system_rules(const model::System& system, diag::DiagnosticSink& sink);
 void lint_flow_graph(const model::System& system, const model::Flow& flow, diag::DiagnosticSink& sink);
 void lint_subflow_recursion(const model::System& system, diag::DiagnosticSink& sink);

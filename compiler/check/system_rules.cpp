@@ -125,7 +125,11 @@ void check_system(const model::System& system, diag::DiagnosticSink& sink, Check
   for (const auto& flow : system.flows) {
     if (!flow.defined) continue;
     int before = sink.genuine_error_count();
-    if (options.consistency) check_flow_rules(system, flow, sink);
+    if (options.consistency) {
+      check_flow_rules(system, flow, sink);
+    } else {
+      check_conditions(system, flow, sink, false);
+    }
     // Lints on a flow that already has errors would mostly repeat them in other words.
     if (options.lints && clean_so_far && sink.genuine_error_count() == before) lint_flow_graph(system, flow, sink);
   }

@@ -145,7 +145,7 @@ class FlowBuilder {
       e.to = known_nodes(ctx_.names_of(*to, "edge destination"), "edge destination");
     }
     if (const YamlValue* condition = item.find("condition")) {
-      e.condition = build_condition(ctx_, *condition, written_from, system_, flow_.name, false);
+      e.condition = build_condition(ctx_, *condition, written_from, flow_.name, false);
     }
     if (const YamlValue* foreach = item.find("foreach")) this->foreach(*foreach, e);
     if (const YamlValue* selective = item.find("selective")) this->selective(*selective, e);
@@ -292,7 +292,7 @@ class FlowBuilder {
                              f.nodes[0].value, flow_.name));
     }
     if (const YamlValue* condition = item.find("condition")) {
-      f.condition = build_condition(ctx_, *condition, written_nodes, system_, flow_.name, true);
+      f.condition = build_condition(ctx_, *condition, written_nodes, flow_.name, true);
     }
     if (const YamlValue* propagate = item.find("propagate_failure")) {
       if (auto b = ctx_.bool_of(*propagate, "'propagate_failure' of a failure")) {

@@ -15,6 +15,6 @@ void build_trace(BuildContext& ctx, const YamlValue& value, System& system);
 void build_flow_definition(BuildContext& ctx, const YamlValue& definition, System& system);
 // A condition tree of an edge (`sources` = from) or of a failure entry (`sources` = nodes).
 Condition build_condition(BuildContext& ctx, const YamlValue& value, const std::vector<Name>& sources,
-                          const System& system, const std::string& flow, bool in_failure);
+                          const std::string& flow, bool in_failure);
 
 }  // namespace selinon::model
