@@ -9,7 +9,7 @@
 
 #include "check/check.hpp"
 #include "check/flow_facts.hpp"
-#include "model/build_context.hpp"
+#include "lower/build_context.hpp"
 
 namespace selinon::check {
 namespace {

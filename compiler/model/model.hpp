@@ -1,4 +1,4 @@
-// The typed model of a Selinon system: built once from YAML by model/build_*.cpp, then only read.
+// The typed model of a Selinon system: built once from YAML by lower/build_*.cpp, then only read.
 // Every element keeps the source position it came from, so checks and emitters can point at it.
 #pragma once
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <set>
 
-#include "model/build_nodes.hpp"
+#include "lower/build_nodes.hpp"
 
 namespace selinon::model {
 namespace {

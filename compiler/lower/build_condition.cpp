@@ -2,7 +2,7 @@
 // signature) is checked in check/condition_rules.cpp.
 #include <fmt/format.h>
 
-#include "model/build_nodes.hpp"
+#include "lower/build_nodes.hpp"
 
 namespace selinon::model {
 namespace {

@@ -1,5 +1,5 @@
 // The nodes file: storages, global settings, tasks and the flow list (spec §1.2-§1.6).
-#include "model/build_nodes.hpp"
+#include "lower/build_nodes.hpp"
 
 #include <fmt/format.h>
 

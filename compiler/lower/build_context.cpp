@@ -1,5 +1,5 @@
 // Typed reads of YAML values with clear diagnostics.
-#include "model/build_context.hpp"
+#include "lower/build_context.hpp"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 // Builders for the sections of the nodes file (storages, global, tasks, flow list) and the flow files.
 #pragma once
 
-#include "model/build_context.hpp"
+#include "lower/build_context.hpp"
 
 namespace selinon::model {
 
