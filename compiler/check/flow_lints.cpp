@@ -9,13 +9,22 @@
 
 #include "check/check.hpp"
 #include "check/flow_facts.hpp"
-#include "lower/build_context.hpp"
 
 namespace selinon::check {
 namespace {
 
 using model::Flow;
 using model::System;
+
+// "'a', 'b' and 'c'" for messages.
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += (i + 1 == names.size()) ? " and " : ", ";
+    out += "'" + names[i] + "'";
+  }
+  return out;
+}
 
 const model::Name* first_destination(const Flow& flow, const std::string& node) {
   for (const auto& e : flow.edges) {
@@ -86,7 +95,7 @@ void lint_cycles(const Flow& flow, const std::set<std::string>& startable, diag:
     sink.warning(first_internal->loc, "cycle-without-exit",
                  fmt::format("the cycle through {} in flow '{}' has no condition on any of its edges: once started it "
                              "runs forever and the flow never finishes; add a condition that ends the loop",
-                             model::quoted_list(group), flow.name));
+                             quoted_list(group), flow.name));
   }
   if (endless.empty()) return;
   // Nodes outside the cycle whose success always leads into it.

@@ -15,15 +15,6 @@ bool is_valid_node_name(std::string_view name) {
   return std::all_of(name.begin() + 1, name.end(), [&](char c) { return ident_start(c) || (c >= '0' && c <= '9'); });
 }
 
-std::string quoted_list(const std::vector<std::string>& names) {
-  std::string out;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) out += (i + 1 == names.size()) ? " and " : ", ";
-    out += "'" + names[i] + "'";
-  }
-  return out;
-}
-
 void BuildContext::reject_unknown_keys(const YamlValue& map, std::initializer_list<std::string_view> allowed,
                                        std::string_view where) {
   if (!map.is_map()) return;
