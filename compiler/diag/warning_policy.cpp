@@ -66,6 +66,8 @@ std::optional<std::string> WarningPolicy::apply(std::string_view flag) {
     if (auto err = known(name)) return err;
     errors_.insert(name);
     not_errors_.erase(name);
+    enabled_.insert(name);  // as in GCC and clang, -Werror=NAME also turns NAME on
+    disabled_.erase(name);
     return std::nullopt;
   }
   if (body.rfind("no-error=", 0) == 0) {
