@@ -7,7 +7,7 @@
 
 #include "check/check.hpp"
 #include "diag/diagnostics.hpp"
-#include "model/build.hpp"
+#include "lower/build.hpp"
 #include "model/model.hpp"
 #include "parse/source.hpp"
 

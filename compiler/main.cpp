@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check",
                                    "Report every configuration error and lint warning, clang style.\n"
                                    "Warnings can be silenced with -Wno-NAME or promoted with -Werror=NAME; -Werror "
-                                   "promotes all. See --list-warnings.");
+                                   "promotes all. Those off by default are enabled with -WNAME. See --list-warnings.");
   add_common(check, common);
   check->add_option("--format", format, "diagnostics as 'text' (stderr) or 'json' (stdout)")
       ->check(CLI::IsMember({"text", "json"}));
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   check->get_option("files")->required(false);
 
   bool list_tasks = false, list_flows = false, list_queues = false, list_storages = false, dump_model = false;
-  bool list_task_queues = false, list_dispatcher_queues = false;
+  bool list_task_queues = false, list_dispatcher_queues = false, list_disabled_edges = false;
   auto* inspect = app.add_subcommand("inspect", "Show what a configuration defines (validates it first).");
   add_common(inspect, common);
   inspect->add_flag("--list-tasks", list_tasks, "one task per line: name, class, import, storage");
@@ -101,6 +101,9 @@ int main(int argc, char** argv) {
   inspect->add_flag("--list-task-queues", list_task_queues, "task:queue lines, as selinon-cli inspect");
   inspect->add_flag("--list-dispatcher-queues", list_dispatcher_queues, "flow:queue lines, as selinon-cli inspect");
   inspect->add_flag("--list-storages", list_storages, "one storage per line: name, class, import");
+  inspect->add_flag("--list-disabled-edges", list_disabled_edges,
+                    "edges switched off with 'condition: {name: alwaysFalse}', one per line: "
+                    "'FLOW: edge N from [A, B] to [C]' (N counts from 0, as in diagnostics; [] for a starting edge)");
   inspect->add_flag("--dump-model", dump_model, "the whole model as JSON on stdout");
 
   std::string out_dir, depfile, depfile_target, cpp_namespace = "selinon_generated";
@@ -171,7 +174,9 @@ int main(int argc, char** argv) {
   }
 
   if (*check && list_warnings) {
-    for (const auto& w : diag::warning_catalogue()) std::cout << fmt::format("  -W{:<36} {}\n", w.name, w.summary);
+    for (const auto& w : diag::warning_catalogue()) {
+      std::cout << fmt::format("  -W{:<36} {}{}\n", w.name, w.summary, w.off_by_default ? " (off by default)" : "");
+    }
     return 0;
   }
   if (*check && common.files.empty()) {
@@ -182,6 +187,7 @@ int main(int argc, char** argv) {
   FrontEnd fe(policy);
   check::CheckOptions options;
   options.consistency = options.lints = !common.no_check;
+  options.mock_all_tasks = *compile && mock_all;
   bool ok = fe.run(model::config_files_from_args(common.files), options);
 
   if (*check) {
@@ -197,7 +203,7 @@ int main(int argc, char** argv) {
     if (ok) {
       try {
         emit::EmitOptions emit_options{out_dir, mock_all, depfile, depfile_target, cpp_namespace};
-        auto result = emit::emit_system(*fe.system, emit_options, fe.sink);
+        auto result = emit::emit_system(*fe.system, emit_options);
         print_diagnostics(fe, common.color, false);
         std::cerr << fmt::format("selinonc: {} flows compiled into {} ({} of {} files changed)\n",
                                  fe.system->flows.size(), out_dir, result.changed, result.files.size());
@@ -239,7 +245,7 @@ int main(int argc, char** argv) {
   if (!ok) return 1;
   const model::System& system = *fe.system;
   bool any = list_tasks || list_flows || list_queues || list_storages || dump_model || list_task_queues ||
-             list_dispatcher_queues;
+             list_dispatcher_queues || list_disabled_edges;
   if (dump_model) {
     // Names and configuration blobs come from the YAML text, which need not be valid UTF-8; strict dumping throws.
     std::cout << inspect::model_to_json(system).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -262,6 +268,18 @@ int main(int argc, char** argv) {
   if (list_storages) {
     for (const auto& s : system.storages) {
       std::cout << fmt::format("{}\tclass={}\timport={}\n", s.name, s.classname, s.import);
+    }
+  }
+  if (list_disabled_edges) {
+    auto names = [](const std::vector<model::Name>& nodes) {
+      std::string out;
+      for (const auto& n : nodes) out += (out.empty() ? "" : ", ") + n.value;
+      return out;
+    };
+    for (const auto& f : system.flows) {
+      for (const auto& e : f.edges) {
+        if (e.disabled()) std::cout << fmt::format("{}: edge {} from [{}] to [{}]\n", f.name, e.index, names(e.from), names(e.to));
+      }
     }
   }
   if (!any) std::cout << "Your configuration looks OK.\n";

@@ -59,14 +59,16 @@ std::optional<bool> constant_value(const model::Condition& c) {
   return std::nullopt;
 }
 
-std::set<std::string> startable_nodes(const model::Flow& flow, const std::string& never_finishes) {
+bool unconditional(const model::Edge& edge) { return constant_value(edge.condition) == true && !edge.foreach; }
+
+std::set<std::string> startable_nodes(const model::Flow& flow, const std::string& never_finishes, bool disabled_fire) {
   std::set<std::string> started;
   auto finished = [&](const std::string& n) { return started.count(n) && n != never_finishes && !flow.is_nowait(n); };
   bool changed = true;
   while (changed) {
     changed = false;
     for (const auto& edge : flow.edges) {
-      if (constant_value(edge.condition) == false) continue;
+      if (constant_value(edge.condition) == false && !(disabled_fire && edge.disabled())) continue;
       bool ready = true;
       for (const auto& s : edge.from) ready = ready && finished(s.value);
       if (!ready) continue;

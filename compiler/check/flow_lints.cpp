@@ -1,19 +1,30 @@
-// Graph lints of one flow (named warnings): unreachable nodes, dead edges, endless cycles, impossible failures,
-// propagate_* options with nothing to act on.
+// Graph lints of one flow (named warnings): unreachable nodes, dead edges, endless cycles, impossible and empty
+// failure entries, propagate_* options with nothing to act on.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "check/check.hpp"
 #include "check/flow_facts.hpp"
-#include "model/build_context.hpp"
 
 namespace selinon::check {
 namespace {
 
 using model::Flow;
 using model::System;
+
+// "'a', 'b' and 'c'" for messages.
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += (i + 1 == names.size()) ? " and " : ", ";
+    out += "'" + names[i] + "'";
+  }
+  return out;
+}
 
 const model::Name* first_destination(const Flow& flow, const std::string& node) {
   for (const auto& e : flow.edges) {
@@ -25,12 +36,12 @@ const model::Name* first_destination(const Flow& flow, const std::string& node) 
   return nullptr;
 }
 
-bool unconditional(const model::Edge& edge) { return constant_value(edge.condition) == true && !edge.foreach; }
-
+// `switched_on`: the nodes startable if the disabled edges fired; a node that only they start is switched off on
+// purpose, and reporting it would bury the one disabled-edge warning under its consequences.
 void lint_reachability(const Flow& flow, const FlowFacts& facts, const std::set<std::string>& startable,
-                       diag::DiagnosticSink& sink) {
+                       const std::set<std::string>& switched_on, diag::DiagnosticSink& sink) {
   for (const auto& node : facts.destinations) {
-    if (startable.count(node)) continue;
+    if (startable.count(node) || switched_on.count(node)) continue;
     const model::Name* where = first_destination(flow, node);
     sink.warning(where ? where->loc : flow.definition_loc, "unreachable-node",
                  fmt::format("node '{}' can never be started in flow '{}': every edge or fallback that starts it "
@@ -38,6 +49,13 @@ void lint_reachability(const Flow& flow, const FlowFacts& facts, const std::set<
                              node, flow.name));
   }
   for (const auto& edge : flow.edges) {
+    if (edge.disabled()) {
+      sink.warning(edge.condition.loc, "disabled-edge",
+                   fmt::format("edge {} of flow '{}' is disabled: its condition is alwaysFalse, so it and what only it "
+                               "starts never run",
+                               edge.index, flow.name));
+      continue;
+    }
     if (constant_value(edge.condition) == false) {
       sink.warning(edge.condition.loc, "edge-never-fires",
                    fmt::format("edge {} of flow '{}' never fires: its condition is always false", edge.index,
@@ -77,7 +95,7 @@ void lint_cycles(const Flow& flow, const std::set<std::string>& startable, diag:
     sink.warning(first_internal->loc, "cycle-without-exit",
                  fmt::format("the cycle through {} in flow '{}' has no condition on any of its edges: once started it "
                              "runs forever and the flow never finishes; add a condition that ends the loop",
-                             model::quoted_list(group), flow.name));
+                             quoted_list(group), flow.name));
   }
   if (endless.empty()) return;
   // Nodes outside the cycle whose success always leads into it.
@@ -110,6 +128,36 @@ void lint_cycles(const Flow& flow, const std::set<std::string>& startable, diag:
   }
 }
 
+// Failure entries Selinon accepts but that say nothing: `nodes: []` never applies, `fallback: []` silently absorbs
+// the failure. Reported in the order the entries are written.
+void lint_failure_entries(const Flow& flow, diag::DiagnosticSink& sink) {
+  struct Finding {
+    const parse::Loc* loc;
+    bool no_nodes;
+  };
+  std::vector<Finding> findings;
+  for (const auto& loc : flow.failures_without_nodes) findings.push_back({&loc, true});
+  for (const auto& f : flow.failures) {
+    if (f.empty_fallback_loc.valid()) findings.push_back({&f.empty_fallback_loc, false});
+  }
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    return std::tie(a.loc->line, a.loc->column) < std::tie(b.loc->line, b.loc->column);
+  });
+  for (const auto& finding : findings) {
+    if (finding.no_nodes) {
+      sink.warning(*finding.loc, "impossible-failure",
+                   fmt::format("a failure entry with 'nodes: []' in flow '{}' can never apply; list the nodes whose "
+                               "failure it handles",
+                               flow.name));
+    } else {
+      sink.warning(*finding.loc, "empty-fallback",
+                   fmt::format("'fallback: []' in flow '{}' starts nothing and silently ignores the failure, like "
+                               "'fallback: true'; write true to say so, or name fallback nodes",
+                               flow.name));
+    }
+  }
+}
+
 // A node whose single starting point is one edge (no foreach, not in a cycle) runs at most once per flow run.
 bool runs_once(const Flow& flow, const std::string& node, const std::set<std::string>& cyclic) {
   if (cyclic.count(node)) return false;
@@ -126,13 +174,13 @@ bool runs_once(const Flow& flow, const std::string& node, const std::set<std::st
 }
 
 void lint_failures(const Flow& flow, const FlowFacts& facts, const std::set<std::string>& startable,
-                   diag::DiagnosticSink& sink) {
+                   const std::set<std::string>& switched_on, diag::DiagnosticSink& sink) {
   std::set<std::string> cyclic;
   for (const auto& g : node_cycles(flow)) cyclic.insert(g.begin(), g.end());
   for (const auto& failure : flow.failures) {
     bool reported = false;
     for (const auto& n : failure.nodes) {
-      if (facts.destinations.count(n.value) && !startable.count(n.value)) {
+      if (facts.destinations.count(n.value) && !startable.count(n.value) && !switched_on.count(n.value)) {
         sink.warning(n.loc, "impossible-failure",
                      fmt::format("'{}' is never started in flow '{}', so this failure entry can never apply",
                                  n.value, flow.name));
@@ -209,11 +257,13 @@ void lint_propagation(const System& system, const Flow& flow, const FlowFacts& f
 }  // namespace
 
 void lint_flow_graph(const System& system, const Flow& flow, diag::DiagnosticSink& sink) {
+  lint_failure_entries(flow, sink);
   FlowFacts facts = FlowFacts::of(flow);
   std::set<std::string> startable = startable_nodes(flow);
-  lint_reachability(flow, facts, startable, sink);
+  std::set<std::string> switched_on = startable_nodes(flow, {}, true);
+  lint_reachability(flow, facts, startable, switched_on, sink);
   lint_cycles(flow, startable, sink);
-  lint_failures(flow, facts, startable, sink);
+  lint_failures(flow, facts, startable, switched_on, sink);
   lint_propagation(system, flow, facts, sink);
 }
 

@@ -1,4 +1,4 @@
-// System-wide checks: unused tasks and storages, inconsistent task classes, sub-flow recursion.
+// System-wide checks: unused tasks and storages, inconsistent task classes, endless sub-flow recursion.
 #include <fmt/format.h>
 
 #include <boost/graph/adjacency_list.hpp>
@@ -61,10 +61,19 @@ void lint_subflow_recursion(const model::System& system, diag::DiagnosticSink& s
   for (std::size_t i = 0; i < flows.size(); ++i) index[flows[i].name] = i;
   Graph graph(flows.size());
   std::vector<std::set<std::size_t>> children(flows.size());
+  // Only edges that always fire once reached: a condition or a foreach on the way is how a recursion is meant to
+  // end, and Selinon configurations recurse that way on purpose.
   for (std::size_t i = 0; i < flows.size(); ++i) {
-    for (const auto& node : FlowFacts::of(flows[i]).destinations) {
-      auto it = index.find(node);
-      if (it != index.end() && children[i].insert(it->second).second) boost::add_edge(i, it->second, graph);
+    std::set<std::string> startable = startable_nodes(flows[i]);
+    for (const auto& edge : flows[i].edges) {
+      if (!unconditional(edge)) continue;
+      bool reached = true;
+      for (const auto& s : edge.from) reached = reached && startable.count(s.value) && !flows[i].is_nowait(s.value);
+      if (!reached) continue;
+      for (const auto& d : edge.to) {
+        auto it = index.find(d.value);
+        if (it != index.end() && children[i].insert(it->second).second) boost::add_edge(i, it->second, graph);
+      }
     }
   }
   if (flows.empty()) return;
@@ -104,8 +113,9 @@ void lint_subflow_recursion(const model::System& system, diag::DiagnosticSink& s
     std::string chain;
     for (const auto& p : path) chain += (chain.empty() ? "" : " -> ") + p;
     sink.warning(flows[i].definition_loc, "subflow-recursion",
-                 fmt::format("flow '{}' starts itself ({}); make sure a condition ends the recursion", flows[i].name,
-                             chain));
+                 fmt::format("flow '{}' starts itself ({}) with no condition on the way, so the recursion never "
+                             "ends; add a condition that ends it",
+                             flows[i].name, chain));
   }
 }
 
@@ -115,12 +125,18 @@ void check_system(const model::System& system, diag::DiagnosticSink& sink, Check
   for (const auto& flow : system.flows) {
     if (!flow.defined) continue;
     int before = sink.genuine_error_count();
-    if (options.consistency) check_flow_rules(system, flow, sink);
+    if (options.consistency) {
+      check_flow_rules(system, flow, sink);
+    } else {
+      check_conditions(system, flow, sink, false);
+    }
     // Lints on a flow that already has errors would mostly repeat them in other words.
     if (options.lints && clean_so_far && sink.genuine_error_count() == before) lint_flow_graph(system, flow, sink);
   }
   if (options.consistency) check_system_rules(system, sink);
   if (options.lints) lint_subflow_recursion(system, sink);
+  // On a configuration with errors these would mostly be about entries already reported.
+  if (sink.genuine_error_count() == 0) check_runtime_support(system, sink, options.mock_all_tasks);
 }
 
 }  // namespace selinon::check

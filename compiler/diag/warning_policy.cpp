@@ -22,9 +22,10 @@ const std::vector<WarningInfo>& warning_catalogue() {
       {"empty-fallback", "'fallback: []' starts nothing and silently absorbs the failure"},
       {"propagate-not-subflow", "a propagate_* option names a flow that this flow never starts"},
       {"propagate-finished-without-parent", "propagate_finished feeds a sub-flow that does not get propagate_parent"},
-      {"subflow-recursion", "a flow starts itself, directly or through other flows"},
-      {"storage-not-built-in", "a Selinon built-in storage this runtime does not provide yet (compile)"},
-      {"not-supported-yet", "a Selinon feature the runtime accepts but does not act on yet (compile)"},
+      {"subflow-recursion", "a flow starts itself, directly or through other flows, with no condition on the way"},
+      {"disabled-edge", "an edge switched off with 'condition: {name: alwaysFalse}'", true},
+      {"storage-not-built-in", "a Selinon built-in storage this runtime does not provide yet"},
+      {"not-supported-yet", "a Selinon feature the runtime accepts but does not act on yet"},
   };
   return catalogue;
 }
@@ -32,6 +33,17 @@ const std::vector<WarningInfo>& warning_catalogue() {
 bool is_known_warning(std::string_view name) {
   const auto& all = warning_catalogue();
   return std::any_of(all.begin(), all.end(), [&](const WarningInfo& w) { return w.name == name; });
+}
+
+bool is_off_by_default(std::string_view name) {
+  const auto& all = warning_catalogue();
+  return std::any_of(all.begin(), all.end(), [&](const WarningInfo& w) { return w.name == name && w.off_by_default; });
+}
+
+bool WarningPolicy::enabled(std::string_view name) const {
+  std::string key(name);
+  if (disabled_.count(key)) return false;
+  return enabled_.count(key) || !is_off_by_default(name);
 }
 
 std::optional<std::string> WarningPolicy::apply(std::string_view flag) {
@@ -46,7 +58,7 @@ std::optional<std::string> WarningPolicy::apply(std::string_view flag) {
     return std::nullopt;
   }
   if (body == "all") {
-    disabled_.clear();
+    disabled_.clear();  // off-by-default warnings stay off unless named
     return std::nullopt;
   }
   if (body.rfind("error=", 0) == 0) {
@@ -54,6 +66,8 @@ std::optional<std::string> WarningPolicy::apply(std::string_view flag) {
     if (auto err = known(name)) return err;
     errors_.insert(name);
     not_errors_.erase(name);
+    enabled_.insert(name);  // as in GCC and clang, -Werror=NAME also turns NAME on
+    disabled_.erase(name);
     return std::nullopt;
   }
   if (body.rfind("no-error=", 0) == 0) {
@@ -67,10 +81,12 @@ std::optional<std::string> WarningPolicy::apply(std::string_view flag) {
     std::string name(body.substr(3));
     if (auto err = known(name)) return err;
     disabled_.insert(name);
+    enabled_.erase(name);
     return std::nullopt;
   }
   if (auto err = known(body)) return err;
   disabled_.erase(std::string(body));
+  enabled_.insert(std::string(body));
   return std::nullopt;
 }
 

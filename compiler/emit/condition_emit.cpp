@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "emit/names.hpp"
+#include "model/condition_text.hpp"
 #include "model/predicates.hpp"
 
 namespace selinon::emit {
@@ -14,21 +15,6 @@ using Kind = model::Condition::Kind;
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? std::string(separator) : "") + parts[i];
-  return out;
-}
-
-// Arguments in the predicate's declared order (the runtime's calling convention), else as written.
-std::vector<const model::Condition::Arg*> ordered_args(const model::Condition& leaf) {
-  std::vector<const model::Condition::Arg*> out;
-  if (const auto* sig = model::builtin_predicate(leaf.predicate)) {
-    for (auto name : sig->args) {
-      for (const auto& a : leaf.args) {
-        if (a.name == name) out.push_back(&a);
-      }
-    }
-    return out;
-  }
-  for (const auto& a : leaf.args) out.push_back(&a);
   return out;
 }
 
@@ -62,7 +48,7 @@ struct ExpressionBuilder {
     uses_ctx = uses_ctx || sig->reads_result || sig->reads_node_args;
     if (sig->reads_result) call_args.push_back(fmt::format("ctx.result({})", cpp_string(c.bound_node)));
     if (sig->reads_node_args) call_args.push_back("ctx.node_args()");
-    for (const auto* a : ordered_args(c)) call_args.push_back(constant(a->value, a->name));
+    for (const auto* a : model::ordered_args(c)) call_args.push_back(constant(a->value, a->name));
     return fmt::format("p::{}({})", c.predicate, join(call_args, ", "));
   }
 
@@ -92,54 +78,6 @@ struct ExpressionBuilder {
 
 }  // namespace
 
-std::string python_repr(const nlohmann::json& v) {
-  using nlohmann::json;
-  switch (v.type()) {
-    case json::value_t::null: return "None";
-    case json::value_t::boolean: return v.get<bool>() ? "True" : "False";
-    case json::value_t::string: return "'" + v.get<std::string>() + "'";
-    case json::value_t::array: {
-      std::vector<std::string> parts;
-      for (const auto& item : v) parts.push_back(python_repr(item));
-      return "[" + join(parts, ", ") + "]";
-    }
-    case json::value_t::object: {
-      std::vector<std::string> parts;
-      for (const auto& [k, item] : v.items()) parts.push_back("'" + k + "': " + python_repr(item));
-      return "{" + join(parts, ", ") + "}";
-    }
-    case json::value_t::number_float: {
-      std::string s = v.dump();
-      return s;
-    }
-    default: return v.dump();
-  }
-}
-
-std::string render_condition(const model::Condition& c, const model::System& system) {
-  switch (c.kind) {
-    case Kind::always_true: return "True";
-    case Kind::leaf: {
-      std::vector<std::string> parts;
-      const auto* sig = model::builtin_predicate(c.predicate);
-      if (sig && sig->reads_result) parts.push_back("db.get('" + c.bound_node + "')");
-      for (const auto* a : ordered_args(c)) parts.push_back(a->name + "=" + python_repr(a->value));
-      return c.predicate + "(" + join(parts, ", ") + ")";
-    }
-    case Kind::negation:
-      return c.children.empty() ? "(not True)" : "(not " + render_condition(c.children.front(), system) + ")";
-    case Kind::all_of:
-    case Kind::any_of: {
-      if (c.children.size() == 1) return render_condition(c.children.front(), system);
-      if (c.children.empty()) return c.kind == Kind::all_of ? "True" : "False";
-      std::vector<std::string> parts;
-      for (const auto& child : c.children) parts.push_back(render_condition(child, system));
-      return "(" + join(parts, c.kind == Kind::all_of ? " and " : " or ") + ")";
-    }
-  }
-  return "True";
-}
-
 ConditionCode condition_function(const std::string& name, const std::string& comment,
                                  const model::Condition& condition, const model::System& system, bool mock_all) {
   ExpressionBuilder builder{system, mock_all, {}};
@@ -148,7 +86,7 @@ ConditionCode condition_function(const std::string& name, const std::string& com
   bool uses_ctx = builder.uses_ctx;
   ConditionCode code;
   code.text = fmt::format("// {}\n//   {}\nbool {}(const ConditionContext&{}) {{\n", comment_text(comment),
-                          comment_text(render_condition(condition, system)), name, uses_ctx ? " ctx" : "");
+                          comment_text(model::condition_str(condition)), name, uses_ctx ? " ctx" : "");
   for (const auto& line : builder.constants) code.text += "  " + line + "\n";
   code.text += "  return " + expression + ";\n}\n";
   code.uses_json = !builder.constants.empty();

@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "diag/diagnostics.hpp"
 #include "model/model.hpp"
 
 namespace selinon::emit {
@@ -29,10 +28,9 @@ struct FlowFiles {
 
 FlowFiles flow_files(const model::System& system, const model::Flow& flow, bool mock_all, const std::string& ns);
 std::string system_header(const std::string& ns);
-std::string system_source(const model::System& system, bool mock_all, const std::string& ns,
-                          diag::DiagnosticSink& sink);
+std::string system_source(const model::System& system, bool mock_all, const std::string& ns);
 
 // Writes everything under options.out_dir. Throws std::runtime_error when a file cannot be written.
-EmitResult emit_system(const model::System& system, const EmitOptions& options, diag::DiagnosticSink& sink);
+EmitResult emit_system(const model::System& system, const EmitOptions& options);
 
 }  // namespace selinon::emit

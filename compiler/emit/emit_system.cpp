@@ -49,7 +49,7 @@ std::string escape_make(const std::string& path) {
 
 }  // namespace
 
-EmitResult emit_system(const model::System& system, const EmitOptions& options, diag::DiagnosticSink& sink) {
+EmitResult emit_system(const model::System& system, const EmitOptions& options) {
   EmitResult result;
   fs::path dir(options.out_dir);
   auto put = [&](const fs::path& relative, const std::string& text) {
@@ -68,7 +68,7 @@ EmitResult emit_system(const model::System& system, const EmitOptions& options, 
   if (!unity.empty()) unity.pop_back();
   put("all_flows.cpp", fill(template_text("all_flows.cpp.in"), {{"version", SELINON_VERSION}, {"includes", unity}}));
   put("system.hpp", system_header(options.cpp_namespace));
-  put("system.cpp", system_source(system, options.mock_all, options.cpp_namespace, sink));
+  put("system.cpp", system_source(system, options.mock_all, options.cpp_namespace));
   put("worker_main.cpp",
       fill(template_text("worker_main.cpp.in"), {{"version", SELINON_VERSION}, {"namespace", options.cpp_namespace}}));
   if (!options.depfile.empty()) {

@@ -9,6 +9,7 @@
 #include "emit/emit.hpp"
 #include "emit/names.hpp"
 #include "emit/printer.hpp"
+#include "model/condition_text.hpp"
 #include "model/predicates.hpp"
 #include "version.hpp"
 
@@ -326,7 +327,7 @@ class FlowEmitter {
       fields += fmt::format(", .to = {{{}}}", node_list(e.to));
       if (!e.condition.is_true()) {
         fields += fmt::format(",\n .condition = edge_{}_condition, .condition_str = {}", e.index,
-                              cpp_string(render_condition(e.condition, system_)));
+                              cpp_string(model::condition_str(e.condition)));
       }
       if (e.foreach) {
         fields += fmt::format(",\n .foreach = edge_{}_foreach, .foreach_str = {}", e.index,
@@ -349,7 +350,7 @@ class FlowEmitter {
       std::string fallback = f.fallback_true ? ".ignore = true" : fmt::format(".nodes = {{{}}}", node_list(f.fallback));
       if (!f.condition.is_true()) {
         fallback += fmt::format(", .condition = failure_{}_condition, .condition_str = {}", i,
-                                cpp_string(render_condition(f.condition, system_)));
+                                cpp_string(model::condition_str(f.condition)));
       }
       auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == nodes; });
       if (it == groups.end()) {

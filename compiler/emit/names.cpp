@@ -70,8 +70,6 @@ std::string input_name(std::string_view path, const std::vector<std::string>& fi
   return (relative.empty() ? file.filename() : relative).generic_string();
 }
 
-bool is_selinon_import(std::string_view import) { return import == "selinon" || import.rfind("selinon.", 0) == 0; }
-
 std::string cpp_string(std::string_view text) {
   std::string out = "\"";
   for (unsigned char c : text) {

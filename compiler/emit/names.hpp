@@ -24,7 +24,5 @@ std::string cpp_string(std::string_view text);
 std::string json_expression(const nlohmann::json& value);
 // Text safe inside a `//` comment: one line, no trailing backslash (which would splice the next line in).
 std::string comment_text(std::string_view text);
-// An import naming Selinon's own Python modules (built-in storages, strategies, caches).
-bool is_selinon_import(std::string_view import);
 
 }  // namespace selinon::emit

@@ -12,11 +12,6 @@
 namespace selinon::emit {
 namespace {
 
-// Built-in storages of Selinon that this runtime provides.
-bool is_memory_storage(const model::Storage& s) {
-  return is_selinon_import(s.import) && (s.classname == "InMemoryStorage" || s.classname == "MemoryStorage");
-}
-
 std::string raw_json(const nlohmann::json& value) {
   std::string text = value.is_null() ? "{}" : value.dump();
   return cpp_string(text);
@@ -28,8 +23,7 @@ std::string system_header(const std::string& ns) {
   return fill(template_text("system.hpp.in"), {{"version", SELINON_VERSION}, {"namespace", ns}});
 }
 
-std::string system_source(const model::System& system, bool mock_all, const std::string& ns,
-                          diag::DiagnosticSink& sink) {
+std::string system_source(const model::System& system, bool mock_all, const std::string& ns) {
   Vars vars{{"version", SELINON_VERSION}, {"namespace", ns}};
   std::string sources;
   for (const auto& f : system.files) sources += "//   " + comment_text(input_name(f, system.files)) + "\n";
@@ -53,7 +47,7 @@ std::string system_source(const model::System& system, bool mock_all, const std:
                                  task.import, task.classname)));
     }
     for (const auto& storage : system.storages) {
-      if (is_selinon_import(storage.import)) continue;
+      if (storage.is_selinon_adapter()) continue;
       headers[header_of_import(storage.import)].push_back("storage " + storage.name);
       checks += fmt::format(
           "static_assert(std::is_base_of_v<selinon::DataStorage, {0}>, {1});\n",
@@ -75,27 +69,6 @@ std::string system_source(const model::System& system, bool mock_all, const std:
   }
   if (!checks.empty()) checks.pop_back();
   vars["task_checks"] = checks;
-
-  // Accepted configuration the runtime does not act on yet: say so at build time rather than ignore it silently.
-  for (const auto& task : system.tasks) {
-    if (task.output_schema) {
-      sink.warning(task.loc, "not-supported-yet",
-                   fmt::format("output_schema of task '{}' is not validated by this runtime yet", task.name));
-    }
-  }
-  for (const auto& flow : system.flows) {
-    for (const auto& edge : flow.edges) {
-      if (edge.selective) {
-        sink.warning(edge.selective->loc, "not-supported-yet",
-                     fmt::format("selective runs are not supported by this runtime yet; edge {} of flow '{}' starts "
-                                 "its sub-flow as a full run",
-                                 edge.index, flow.name));
-      }
-    }
-  }
-  if (system.global.migration_dir) {
-    sink.warning(parse::Loc{}, "not-supported-yet", "migration_dir is ignored: this runtime has no migrations yet");
-  }
 
   std::string tasks;
   for (const auto& task : system.tasks) {
@@ -125,13 +98,9 @@ std::string system_source(const model::System& system, bool mock_all, const std:
   std::string storages;
   for (const auto& storage : system.storages) {
     std::string make;
-    if (mock_all || is_memory_storage(storage)) {
+    if (mock_all || storage.is_in_memory()) {
       make = "nullptr";  // the runtime's in-memory storage
-    } else if (is_selinon_import(storage.import)) {
-      sink.warning(storage.loc, "storage-not-built-in",
-                   fmt::format("storage '{}' uses Selinon's {}.{}, which this runtime does not provide yet; tasks "
-                               "using it fail at run time (use a MOCK_ALL_TASKS build or your own adapter)",
-                               storage.name, storage.import, storage.classname));
+    } else if (storage.is_selinon_adapter()) {
       make = fmt::format(
           "[](const selinon::Json&) -> std::unique_ptr<selinon::DataStorage> {{\n   throw std::runtime_error({});\n }}",
           cpp_string(fmt::format("storage '{}' ({}.{}) is not available in this runtime", storage.name,
@@ -172,9 +141,9 @@ std::string system_source(const model::System& system, bool mock_all, const std:
   bool factories = !mock_all && !system.tasks.empty();
   bool unavailable_storage = false;
   for (const auto& storage : system.storages) {
-    if (mock_all || is_memory_storage(storage)) continue;
+    if (mock_all || storage.is_in_memory()) continue;
     factories = true;
-    if (is_selinon_import(storage.import)) unavailable_storage = true;
+    if (storage.is_selinon_adapter()) unavailable_storage = true;
   }
   std::string standard;
   if (factories) standard += "#include <memory>\n";

@@ -138,7 +138,9 @@ json model_to_json(const model::System& system) {
   json trace_storages = json::array();
   for (const auto& ts : g.trace.storages) trace_storages.push_back({{"name", ts.storage.value}, {"method", ts.method}});
   trace["storages"] = trace_storages;
-  trace["sentry"] = g.trace.sentry_dsns;
+  json sentry = json::array();
+  for (const auto& dsn : g.trace.sentry_dsns) sentry.push_back(dsn.value);
+  trace["sentry"] = sentry;
   json global = {{"predicates_module", g.predicates_module ? json(*g.predicates_module) : json(nullptr)},
                  {"default_task_queue", g.default_task_queue},
                  {"default_dispatcher_queue", g.default_dispatcher_queue},

@@ -14,6 +14,16 @@ bool Flow::is_nowait(const std::string& node) const {
   return std::any_of(nowait.begin(), nowait.end(), [&](const Name& n) { return n.value == node; });
 }
 
+bool Storage::is_selinon_adapter() const { return import == "selinon" || import.rfind("selinon.", 0) == 0; }
+
+bool Storage::is_in_memory() const {
+  return is_selinon_adapter() && (classname == "InMemoryStorage" || classname == "MemoryStorage");
+}
+
+bool Edge::disabled() const {
+  return condition.kind == Condition::Kind::leaf && condition.predicate == "alwaysFalse";
+}
+
 namespace {
 template <typename T>
 const T* find_named(const std::vector<T>& items, const std::string& name) {

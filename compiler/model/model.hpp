@@ -1,4 +1,4 @@
-// The typed model of a Selinon system: built once from YAML by model/build_*.cpp, then only read.
+// The typed model of a Selinon system: built once from YAML by lower/build_*.cpp, then only read.
 // Every element keeps the source position it came from, so checks and emitters can point at it.
 #pragma once
 
@@ -44,6 +44,10 @@ struct Storage {
   Json configuration;
   CacheConfig cache;
   bool cache_given = false;
+
+  // One of Selinon's own adapters (import selinon or selinon.*), and among them the in-memory one this runtime has.
+  bool is_selinon_adapter() const;
+  bool is_in_memory() const;
 };
 
 // Minimum spacing between two schedulings of the same node.
@@ -120,12 +124,16 @@ struct Edge {
 
   // An edge whose sources were all unknown names is not a starting edge, it just has no valid source.
   bool is_start() const { return from.empty() && unknown_sources == 0; }
+  // Switched off on purpose: the condition is the bare leaf `{name: alwaysFalse}`, how configurations turn a branch
+  // off. A false condition composed with and/or/not is not a switch but most likely a mistake.
+  bool disabled() const;
 };
 
 struct Failure {
   Loc loc;
   std::vector<Name> nodes;
   bool fallback_true = false;  // `fallback: true`: the failure is ignored
+  Loc empty_fallback_loc;      // `fallback: []`, which Selinon treats as `fallback: true` (linted)
   std::vector<Name> fallback;
   Condition condition;
   bool propagate_failure = false;
@@ -156,6 +164,7 @@ struct Flow {
   bool defined = false;
   std::vector<Edge> edges;
   std::vector<Failure> failures;
+  std::vector<Loc> failures_without_nodes;  // `nodes: []` entries: accepted by Selinon, never apply, not lowered
   std::vector<Name> nowait;
   bool eager_all = false;
   std::vector<Name> eager_failures;
@@ -187,9 +196,10 @@ struct TraceStorage {
 struct TraceConfig {
   bool logging = false;
   bool json = false;
+  Loc json_loc;  // the first `json: true`
   std::vector<CodeRef> functions;
   std::vector<TraceStorage> storages;
-  std::vector<std::string> sentry_dsns;
+  std::vector<Name> sentry_dsns;
 };
 
 struct Global {

@@ -8,7 +8,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "emit/condition_emit.hpp"
+#include "model/condition_text.hpp"
 
 namespace selinon::plot {
 
@@ -75,7 +75,7 @@ class FlowGraph {
  private:
   void draw_edge(const model::Edge& edge) {
     std::string condition = fmt::format("_condition_{}_{}", flow_.name, edge.index);
-    std::string label = emit::render_condition(edge.condition, system_);
+    std::string label = model::condition_str(edge.condition);
     if (edge.foreach) {
       label += fmt::format("\nforeach {}.{}", edge.foreach->function.import, edge.foreach->function.name);
       if (edge.foreach->propagate_result) label += "\n(propagate_result)";
@@ -95,7 +95,7 @@ class FlowGraph {
 
   void draw_failure(const model::Failure& failure, std::size_t index) {
     std::string condition = fmt::format("_failure_{}_{}", flow_.name, index);
-    std::string label = emit::render_condition(failure.condition, system_);
+    std::string label = model::condition_str(failure.condition);
     if (failure.propagate_failure) label += "\n(propagate_failure)";
     vertex(condition, label, style_.condition);
     for (const auto& failed : failure.nodes) {

@@ -6,7 +6,7 @@
 
 #include "check/check.hpp"
 #include "diag/diagnostics.hpp"
-#include "model/build.hpp"
+#include "lower/build.hpp"
 #include "parse/source.hpp"
 #include "parse/yaml_loader.hpp"
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <set>
 
-#include "model/build_nodes.hpp"
+#include "lower/build_nodes.hpp"
 
 namespace selinon::model {
 namespace {
@@ -145,7 +145,7 @@ class FlowBuilder {
       e.to = known_nodes(ctx_.names_of(*to, "edge destination"), "edge destination");
     }
     if (const YamlValue* condition = item.find("condition")) {
-      e.condition = build_condition(ctx_, *condition, written_from, system_, flow_.name, false);
+      e.condition = build_condition(ctx_, *condition, written_from, flow_.name, false);
     }
     if (const YamlValue* foreach = item.find("foreach")) this->foreach(*foreach, e);
     if (const YamlValue* selective = item.find("selective")) this->selective(*selective, e);
@@ -241,11 +241,7 @@ class FlowBuilder {
       return;
     }
     if (nodes->is_seq() && nodes->items.empty()) {
-      // Selinon accepts it; an entry for no node can never match a failure.
-      ctx_.warning(nodes->loc, "impossible-failure",
-                   fmt::format("a failure entry with 'nodes: []' in flow '{}' can never apply; list the nodes whose "
-                               "failure it handles",
-                               flow_.name));
+      flow_.failures_without_nodes.push_back(nodes->loc);  // Selinon accepts it; it can never match a failure
       return;
     }
     if (!fallback) {
@@ -278,10 +274,7 @@ class FlowBuilder {
                              flow_.name));
     } else if (fallback->is_seq() && fallback->items.empty()) {
       // Selinon accepts it and, starting nothing, absorbs the failure exactly like `fallback: true`.
-      ctx_.warning(fallback->loc, "empty-fallback",
-                   fmt::format("'fallback: []' in flow '{}' starts nothing and silently ignores the failure, like "
-                               "'fallback: true'; write true to say so, or name fallback nodes",
-                               flow_.name));
+      f.empty_fallback_loc = fallback->loc;
       f.fallback_true = true;
     } else {
       for (auto& n : ctx_.names_of(*fallback, "fallback node")) {
@@ -299,7 +292,7 @@ class FlowBuilder {
                              f.nodes[0].value, flow_.name));
     }
     if (const YamlValue* condition = item.find("condition")) {
-      f.condition = build_condition(ctx_, *condition, written_nodes, system_, flow_.name, true);
+      f.condition = build_condition(ctx_, *condition, written_nodes, flow_.name, true);
     }
     if (const YamlValue* propagate = item.find("propagate_failure")) {
       if (auto b = ctx_.bool_of(*propagate, "'propagate_failure' of a failure")) {

@@ -1,5 +1,5 @@
 // Typed reads of YAML values with clear diagnostics.
-#include "model/build_context.hpp"
+#include "lower/build_context.hpp"
 
 #include <fmt/format.h>
 
@@ -13,15 +13,6 @@ bool is_valid_node_name(std::string_view name) {
   auto ident_start = [](char c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
   if (!ident_start(name[0])) return false;
   return std::all_of(name.begin() + 1, name.end(), [&](char c) { return ident_start(c) || (c >= '0' && c <= '9'); });
-}
-
-std::string quoted_list(const std::vector<std::string>& names) {
-  std::string out;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) out += (i + 1 == names.size()) ? " and " : ", ";
-    out += "'" + names[i] + "'";
-  }
-  return out;
 }
 
 void BuildContext::reject_unknown_keys(const YamlValue& map, std::initializer_list<std::string_view> allowed,

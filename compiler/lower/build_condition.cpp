@@ -1,8 +1,8 @@
-// Condition trees (spec §2.1-§2.3): leaves bound to source nodes, and/or/not.
+// Condition trees (spec §2.1-§2.3): leaves bound to source nodes, and/or/not. What a predicate accepts (its
+// signature) is checked in check/condition_rules.cpp.
 #include <fmt/format.h>
 
-#include "model/build_nodes.hpp"
-#include "model/predicates.hpp"
+#include "lower/build_nodes.hpp"
 
 namespace selinon::model {
 namespace {
@@ -10,7 +10,6 @@ namespace {
 struct ConditionBuilder {
   BuildContext& ctx;
   const std::vector<Name>& sources;
-  const System& system;
   const std::string& flow;
   bool in_failure;
 
@@ -118,34 +117,6 @@ struct ConditionBuilder {
         }
       }
     }
-    const PredicateSignature* signature = builtin_predicate(c.predicate);
-    if (!signature) {
-      if (!system.global.predicates_module) {
-        ctx.error(c.predicate_loc, "unknown-predicate",
-                  fmt::format("unknown predicate '{}'; it is not a built-in predicate and no "
-                              "global.predicates_module is configured for custom ones",
-                              c.predicate));
-      }
-      return c;
-    }
-    if (!signature->misleading.empty()) ctx.warning(c.predicate_loc, "misleading-predicate", std::string(signature->misleading));
-    if (signature->reads_result) {
-      if (in_failure) {
-        ctx.error(c.predicate_loc, "failure-condition-reads-result",
-                  fmt::format("predicate '{}' reads a task result, but failure conditions cannot inspect results of "
-                              "failed tasks in flow '{}'; use node_args or environment predicates",
-                              c.predicate, flow));
-      } else if (c.bound_node.empty() && !c.node) {
-        ctx.error(c.predicate_loc, "predicate-needs-node",
-                  sources.empty()
-                      ? fmt::format("predicate '{}' reads a task result, but a starting edge has no source node to "
-                                    "read from",
-                                    c.predicate)
-                      : fmt::format("predicate '{}' reads a task result, but the edge has several sources; say which "
-                                    "one with 'node:'",
-                                    c.predicate));
-      }
-    }
     return c;
   }
 };
@@ -153,8 +124,8 @@ struct ConditionBuilder {
 }  // namespace
 
 Condition build_condition(BuildContext& ctx, const YamlValue& value, const std::vector<Name>& sources,
-                          const System& system, const std::string& flow, bool in_failure) {
-  ConditionBuilder builder{ctx, sources, system, flow, in_failure};
+                          const std::string& flow, bool in_failure) {
+  ConditionBuilder builder{ctx, sources, flow, in_failure};
   return builder.build(value, 0);
 }
 

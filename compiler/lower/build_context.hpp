@@ -51,7 +51,5 @@ class BuildContext {
 };
 
 bool is_valid_node_name(std::string_view name);
-// "'a', 'b' and 'c'" for messages.
-std::string quoted_list(const std::vector<std::string>& names);
 
 }  // namespace selinon::model

@@ -1,5 +1,5 @@
 // The nodes file: storages, global settings, tasks and the flow list (spec §1.2-§1.6).
-#include "model/build_nodes.hpp"
+#include "lower/build_nodes.hpp"
 
 #include <fmt/format.h>
 
@@ -183,12 +183,15 @@ void build_trace(BuildContext& ctx, const YamlValue& value, System& system) {
         if (!dsn || !dsn->is_string() || dsn->text.empty()) {
           ctx.error(dsn ? dsn->loc : sentry->loc, "bad-trace", "Sentry's dsn has to be a non-empty string");
         } else {
-          trace.sentry_dsns.push_back(dsn->text);
+          trace.sentry_dsns.push_back({dsn->text, dsn->loc});
         }
       }
     }
     if (const YamlValue* json = entry->find("json")) {
-      if (auto b = ctx.bool_of(*json, "'json' trace option")) trace.json = trace.json || *b;
+      if (auto b = ctx.bool_of(*json, "'json' trace option"); b && *b && !trace.json) {
+        trace.json = true;
+        trace.json_loc = json->loc;
+      }
     }
   }
 }

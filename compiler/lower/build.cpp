@@ -1,12 +1,12 @@
 // Entry point of the model builder: reads the files, then the nodes document, then every flow document.
-#include "model/build.hpp"
+#include "lower/build.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
 
-#include "model/build_nodes.hpp"
+#include "lower/build_nodes.hpp"
 #include "parse/yaml_loader.hpp"
 
 namespace selinon::model {

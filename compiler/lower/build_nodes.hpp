@@ -1,7 +1,7 @@
 // Builders for the sections of the nodes file (storages, global, tasks, flow list) and the flow files.
 #pragma once
 
-#include "model/build_context.hpp"
+#include "lower/build_context.hpp"
 
 namespace selinon::model {
 
@@ -15,6 +15,6 @@ void build_trace(BuildContext& ctx, const YamlValue& value, System& system);
 void build_flow_definition(BuildContext& ctx, const YamlValue& definition, System& system);
 // A condition tree of an edge (`sources` = from) or of a failure entry (`sources` = nodes).
 Condition build_condition(BuildContext& ctx, const YamlValue& value, const std::vector<Name>& sources,
-                          const System& system, const std::string& flow, bool in_failure);
+                          const std::string& flow, bool in_failure);
 
 }  // namespace selinon::model
