@@ -263,9 +263,24 @@ YamlValue typed_plain_scalar(const std::string& text) {
   return v;
 }
 
+// Only these can start a null, a boolean or a number: any other plain scalar is a string, which most are.
+bool may_be_typed(const std::string& text) {
+  if (text.empty()) return true;
+  char c = text[0];
+  if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.') return true;
+  // The null and boolean spellings are at most five characters long and start with one of these.
+  return text.size() <= 5 && std::string_view("~nNyYtTfFoO").find(c) != std::string_view::npos;
+}
+
 }  // namespace
 
 YamlValue resolve_plain_scalar(std::string text) {
+  if (!may_be_typed(text)) {
+    YamlValue v;
+    v.kind = YamlValue::Kind::string;
+    v.text = std::move(text);
+    return v;
+  }
   YamlValue v = typed_plain_scalar(text);
   v.text = std::move(text);
   return v;
