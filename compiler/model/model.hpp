@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "parse/source.hpp"
+#include "source/source.hpp"
 
 namespace selinon::model {
 

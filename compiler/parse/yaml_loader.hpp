@@ -5,8 +5,8 @@
 
 #include "diag/diagnostics.hpp"
 #include "parse/plain_scalar.hpp"
-#include "parse/source.hpp"
 #include "parse/yaml_value.hpp"
+#include "source/source.hpp"
 
 namespace selinon::parse {
 

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "diag/diagnostics.hpp"
-#include "parse/source.hpp"
 #include "parse/yaml_loader.hpp"
 #include "parse/yaml_value.hpp"
+#include "source/source.hpp"
 
 namespace selinon::parse {
 

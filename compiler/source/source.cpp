@@ -1,5 +1,5 @@
 // Source file bookkeeping for diagnostics.
-#include "parse/source.hpp"
+#include "source/source.hpp"
 
 #include <cerrno>
 #include <cstring>
