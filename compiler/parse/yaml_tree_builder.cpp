@@ -133,8 +133,7 @@ void YamlTreeBuilder::OnScalar(const YAML::Mark& mark, const std::string& tag, Y
   // A merge key is no node of the document: what it brings in is, at the same level.
   bool merge_key = at_merge_key(tag, text);
   if (!merge_key) start_node(loc);
-  YamlValue value;
-  if (ok()) value = convert_scalar(tag, text, loc);
+  YamlValue value = ok() ? convert_scalar(tag, text, loc) : YamlValue{};
   if (anchor_id != YAML::NullAnchor) {
     Anchor& a = anchor(anchor_id);
     a = Anchor{};
@@ -148,12 +147,15 @@ void YamlTreeBuilder::OnScalar(const YAML::Mark& mark, const std::string& tag, Y
 }
 
 YamlValue YamlTreeBuilder::convert_scalar(const std::string& tag, const std::string& text, const Loc& loc) {
+  if (tag == "?") {  // the common case, built in place
+    YamlValue plain = resolve_plain_scalar(text);
+    plain.loc = loc;
+    return plain;
+  }
   std::string_view core;  // `int` of tag:yaml.org,2002:int (written !!int)
   if (tag.compare(0, kCoreTag.size(), kCoreTag) == 0) core = std::string_view(tag).substr(kCoreTag.size());
   YamlValue v;
-  if (tag == "?") {
-    v = resolve_plain_scalar(text);
-  } else if (tag == "!" || core == "str") {
+  if (tag == "!" || core == "str") {
     v.kind = YamlValue::Kind::string;
     v.text = text;
   } else if (core == "int" || core == "float" || core == "bool" || core == "null") {
