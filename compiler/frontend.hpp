@@ -9,7 +9,7 @@
 #include "diag/diagnostics.hpp"
 #include "lower/build.hpp"
 #include "model/model.hpp"
-#include "parse/source.hpp"
+#include "source/source.hpp"
 
 namespace selinon {
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds selinonc and bench_check in Release (build-release) and times `selinonc check` on the large configuration.
+# Builds selinonc and bench_check in Release (build-release) and times `selinonc check` on the large configurations
+# next to the bare yaml-cpp parser (the floor).
 #
-#   scripts/bench.sh [RUNS]     (default 7; prints every run, then median, min and max in ms)
+#   scripts/bench.sh [RUNS]     (default 7; prints every run, the medians and the ratio to the floor)
 #
 # Environment: SELINON_BUILD_LOCK (default /tmp/selinon-build.lock; builds share the machine, so they take turns).
 set -euo pipefail

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "diag/warning_policy.hpp"
-#include "parse/source.hpp"
+#include "source/source.hpp"
 
 namespace selinon::diag {
 

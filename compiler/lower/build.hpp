@@ -7,8 +7,8 @@
 
 #include "diag/diagnostics.hpp"
 #include "model/model.hpp"
-#include "parse/source.hpp"
 #include "parse/yaml_value.hpp"
+#include "source/source.hpp"
 
 namespace selinon::model {
 

@@ -24,18 +24,8 @@ bool Edge::disabled() const {
   return condition.kind == Condition::Kind::leaf && condition.predicate == "alwaysFalse";
 }
 
-namespace {
-template <typename T>
-const T* find_named(const std::vector<T>& items, const std::string& name) {
-  for (const auto& item : items) {
-    if (item.name == name) return &item;
-  }
-  return nullptr;
-}
-}  // namespace
-
-const Task* System::task(const std::string& name) const { return find_named(tasks, name); }
-const Flow* System::flow(const std::string& name) const { return find_named(flows, name); }
-const Storage* System::storage(const std::string& name) const { return find_named(storages, name); }
+const Task* System::task(const std::string& name) const { return task_index_.find(tasks, name); }
+const Flow* System::flow(const std::string& name) const { return flow_index_.find(flows, name); }
+const Storage* System::storage(const std::string& name) const { return storage_index_.find(storages, name); }
 
 }  // namespace selinon::model

@@ -5,11 +5,12 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "parse/source.hpp"
+#include "source/source.hpp"
 
 namespace selinon::model {
 
@@ -210,6 +211,32 @@ struct Global {
   TraceConfig trace;
 };
 
+// Look-up by name in one of the System's lists (the first entry of that name). The lists only grow while the model
+// is built and never change after, so the index takes in new entries on the next look-up instead of being rebuilt;
+// an entry found under another name (a list changed some other way) drops the index and starts over.
+class NameIndex {
+ public:
+  template <typename T>
+  const T* find(const std::vector<T>& items, const std::string& name) const {
+    if (indexed_ > items.size()) clear();
+    for (; indexed_ < items.size(); ++indexed_) positions_.emplace(items[indexed_].name, indexed_);
+    auto it = positions_.find(name);
+    if (it == positions_.end()) return nullptr;
+    if (items[it->second].name == name) return &items[it->second];
+    clear();
+    return find(items, name);
+  }
+
+ private:
+  void clear() const {
+    positions_.clear();
+    indexed_ = 0;
+  }
+
+  mutable std::unordered_map<std::string, std::size_t> positions_;
+  mutable std::size_t indexed_ = 0;
+};
+
 // The whole system. Order of tasks, flows and storages is the configuration's order.
 struct System {
   std::vector<Storage> storages;
@@ -223,6 +250,11 @@ struct System {
   const Storage* storage(const std::string& name) const;
   bool is_task(const std::string& name) const { return task(name) != nullptr; }
   bool is_flow(const std::string& name) const { return flow(name) != nullptr; }
+
+ private:
+  NameIndex task_index_;
+  NameIndex flow_index_;
+  NameIndex storage_index_;
 };
 
 }  // namespace selinon::model

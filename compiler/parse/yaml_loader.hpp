@@ -1,11 +1,12 @@
-// Reads a YAML file with yaml-cpp into a YamlValue tree, the way PyYAML's safe loader would read it.
+// Reads a YAML file with yaml-cpp's event parser into a YamlValue tree, the way PyYAML's safe loader would read it.
 #pragma once
 
 #include <optional>
 
 #include "diag/diagnostics.hpp"
-#include "parse/source.hpp"
+#include "parse/plain_scalar.hpp"
 #include "parse/yaml_value.hpp"
+#include "source/source.hpp"
 
 namespace selinon::parse {
 
@@ -19,8 +20,5 @@ struct LoadLimits {
 // Repeated mapping keys keep the last value (as PyYAML) and raise a duplicate-key warning; merge keys
 // (`<<: *anchor` or `<<: [*a, *b]`) are expanded with explicit keys taking precedence.
 std::optional<YamlValue> load_yaml(const SourceFile& file, diag::DiagnosticSink& sink, LoadLimits limits = {});
-
-// Resolves the text of a plain (unquoted, untagged) scalar as YAML 1.1 / PyYAML does.
-YamlValue resolve_plain_scalar(const std::string& text);
 
 }  // namespace selinon::parse

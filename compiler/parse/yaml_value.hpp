@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "parse/source.hpp"
+#include "source/source.hpp"
 
 namespace selinon::parse {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "diag/diagnostics.hpp"
-#include "parse/source.hpp"
+#include "source/source.hpp"
 
 namespace selinon::plot {
 

@@ -1,4 +1,5 @@
-// bench_check: times `selinonc check` on the generated large configuration and prints each run, median, min and max.
+// bench_check: times `selinonc check` on two generated large configurations next to the floor, yaml-cpp's bare event
+// parser (YAML::Parser + a no-op EventHandler) reading the same files, and prints the ratio.
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -6,6 +7,8 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +17,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "large_config.hpp"
@@ -28,6 +32,7 @@ struct Options {
   int runs = 7;
   std::string selinonc = SELINONC_PATH;
   std::string out;  // empty: a temporary directory, removed afterwards
+  std::string self;  // this program, run with --parse-only as the floor
 };
 
 // Runs `argv` with stdout and stderr sent to `log`; returns the exit status (-1 when it could not run or was killed).
@@ -77,21 +82,62 @@ bool parse_args(int argc, char** argv, Options& options) {
   return !options.selinonc.empty();
 }
 
-}  // namespace
+// The floor: what parsing alone costs, as a process like selinonc (`bench_check --parse-only FILE...`): start, read
+// each whole file, parse it from memory, exit. The same parse timed inside this process, warm, is printed beside it.
+class NoOpHandler : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
 
-int main(int argc, char** argv) {
-  Options options;
-  if (!parse_args(argc, argv, options)) {
-    fmt::print(stderr, "usage: bench_check [--runs N (default 7)] [--selinonc PATH] [--out DIR]\n");
-    return 2;
+double parse_all_ms(const std::vector<std::string>& texts) {
+  auto start = std::chrono::steady_clock::now();
+  for (const auto& text : texts) {
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    NoOpHandler handler;
+    while (parser.HandleNextDocument(handler)) {
+    }
   }
-  bool temporary = options.out.empty();
-  fs::path dir = temporary ? fs::temp_directory_path() / fmt::format("selinon-bench-{}", getpid()) : fs::path(options.out);
-  auto stats = selinon::bench::write_large_config(dir);
-  fmt::print("input: {} tasks, {} flows, {} edges ({} with conditions, {} sub-flow edges), {} failures; "
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int parse_only(int argc, char** argv) {
+  std::vector<std::string> texts;
+  for (int i = 2; i < argc; ++i) texts.push_back(read_file(argv[i]));
+  parse_all_ms(texts);
+  return 0;
+}
+
+struct Result {
+  double check_ms = 0;
+  double floor_ms = 0;
+  double warm_ms = 0;
+  double check_cpu_ms = 0;  // user + system: on a shared machine it varies far less than the wall time
+  double floor_cpu_ms = 0;
+};
+
+// Generates one configuration under `dir`, then times `selinonc check` on it and the bare parser on its files.
+bool bench_one(const Options& options, const std::string& label, const selinon::bench::LargeConfigShape& shape,
+               const fs::path& dir, Result& result) {
+  auto stats = selinon::bench::write_large_config(dir, shape);
+  fmt::print("{}: {} tasks, {} flows, {} edges ({} with conditions, {} sub-flow edges), {} failures; "
              "{} files, {} bytes in {}\n",
-             stats.tasks, stats.flows, stats.edges, stats.conditions, stats.subflow_edges, stats.failures, stats.files,
-             stats.bytes, dir.string());
+             label, stats.tasks, stats.flows, stats.edges, stats.conditions, stats.subflow_edges, stats.failures,
+             stats.files, stats.bytes, dir.string());
 
   std::vector<std::string> command = {options.selinonc, "check", "--color", "never", (dir / "nodes.yml").string(),
                                       (dir / "flows").string()};
@@ -102,12 +148,19 @@ int main(int argc, char** argv) {
   if (status != 0) {
     fmt::print(stderr, "bench_check: selinonc check exited with {} on the generated configuration:\n{}", status,
                output);
-    return 1;
+    return false;
   }
   fmt::print("check: exit 0{}\n", output.empty() ? ", no diagnostics" : ", diagnostics:\n" + output);
 
+  std::vector<std::string> floor_command = {options.self, "--parse-only", (dir / "nodes.yml").string()};
+  for (const auto& entry : fs::directory_iterator(dir / "flows")) floor_command.push_back(entry.path().string());
+  std::vector<std::string> texts;
+  for (std::size_t i = 2; i < floor_command.size(); ++i) texts.push_back(read_file(floor_command[i]));
   std::vector<double> ms;
   std::vector<double> cpu;
+  std::vector<double> floor;
+  std::vector<double> warm;
+  std::vector<double> floor_cpu;
   for (int i = 0; i < options.runs; ++i) {
     auto start = std::chrono::steady_clock::now();
     double cpu_ms = 0;
@@ -115,20 +168,63 @@ int main(int argc, char** argv) {
     auto end = std::chrono::steady_clock::now();
     if (status != 0) {
       fmt::print(stderr, "bench_check: run {} exited with {}\n", i + 1, status);
-      return 1;
+      return false;
     }
     ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
     cpu.push_back(cpu_ms);
-    fmt::print("run {}: {:.1f} ms (cpu {:.1f} ms)\n", i + 1, ms.back(), cpu_ms);
+    start = std::chrono::steady_clock::now();
+    double floor_cpu_ms = 0;
+    if (run(floor_command, log, &floor_cpu_ms) != 0) {
+      fmt::print(stderr, "bench_check: the parser floor failed on run {}\n", i + 1);
+      return false;
+    }
+    floor.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    floor_cpu.push_back(floor_cpu_ms);
+    warm.push_back(parse_all_ms(texts));
+    fmt::print("run {}: {:.1f} ms (cpu {:.1f} ms), parser floor {:.1f} ms (in-process, warm: {:.1f} ms)\n", i + 1,
+               ms.back(), cpu_ms, floor.back(), warm.back());
   }
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    std::size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  };
   auto [min, max] = std::minmax_element(ms.begin(), ms.end());
+  result.check_ms = median(ms);
+  result.floor_ms = median(floor);
+  result.warm_ms = median(warm);
+  result.check_cpu_ms = median(cpu);
+  result.floor_cpu_ms = median(floor_cpu);
   fmt::print("selinonc check over {} runs: median {:.1f} ms, min {:.1f} ms, max {:.1f} ms (median cpu {:.1f} ms)\n",
-             ms.size(), median(ms), *min, *max, median(cpu));
+             ms.size(), result.check_ms, *min, *max, median(cpu));
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "--parse-only") return parse_only(argc, argv);
+  Options options;
+  options.self = fs::read_symlink("/proc/self/exe").string();
+  if (!parse_args(argc, argv, options)) {
+    fmt::print(stderr, "usage: bench_check [--runs N (default 7)] [--selinonc PATH] [--out DIR]\n       bench_check --parse-only FILE...\n");
+    return 2;
+  }
+  bool temporary = options.out.empty();
+  fs::path dir = temporary ? fs::temp_directory_path() / fmt::format("selinon-bench-{}", getpid()) : fs::path(options.out);
+  // One big flow (long edge lists, one file) and many flows (many files, a big nodes file).
+  std::vector<std::pair<std::string, selinon::bench::LargeConfigShape>> shapes = {
+      {"one-flow", {500, 1, 1000, 5, 0x5e1170}},
+      {"fifty-flows", {2500, 50, 5000, 5, 0x5e1170}},
+  };
+  std::vector<Result> results(shapes.size());
+  for (std::size_t i = 0; i < shapes.size(); ++i) {
+    if (!bench_one(options, shapes[i].first, shapes[i].second, dir / shapes[i].first, results[i])) return 1;
+  }
+  fmt::print("\nmedians: selinonc check vs. the bare yaml-cpp event parser on the same files\n");
+  for (std::size_t i = 0; i < shapes.size(); ++i) {
+    const auto& shape = shapes[i].second;
+    const Result& r = results[i];
+    fmt::print("  {:<12} {:>5} tasks {:>3} flows: check {:7.1f} ms, parser floor {:7.1f} ms, ratio {:.2f}x; "
+               "cpu {:.1f} / {:.1f} ms, ratio {:.2f}x; in-process parse {:.1f} ms\n",
+               shapes[i].first, shape.tasks, shape.flows, r.check_ms, r.floor_ms, r.check_ms / r.floor_ms,
+               r.check_cpu_ms, r.floor_cpu_ms, r.check_cpu_ms / r.floor_cpu_ms, r.warm_ms);
+  }
   if (temporary) fs::remove_all(dir);
   return 0;
 }

@@ -7,8 +7,8 @@
 #include "check/check.hpp"
 #include "diag/diagnostics.hpp"
 #include "lower/build.hpp"
-#include "parse/source.hpp"
 #include "parse/yaml_loader.hpp"
+#include "source/source.hpp"
 
 using namespace selinon;
 

@@ -1,11 +1,10 @@
 // Source file bookkeeping for diagnostics.
-#include "parse/source.hpp"
+#include "source/source.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace selinon::parse {
 
@@ -36,13 +35,14 @@ const SourceFile* SourceManager::load(const std::string& path, std::string& erro
     error = std::strerror(errno);
     return nullptr;
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
+  std::string text;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) text.append(chunk, static_cast<std::size_t>(in.gcount()));
   if (in.bad()) {
     error = "read error";
     return nullptr;
   }
-  return add(path, buffer.str());
+  return add(path, std::move(text));
 }
 
 const SourceFile* SourceManager::add(std::string path, std::string text) {
