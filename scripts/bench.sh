@@ -1,18 +1,36 @@
 #!/usr/bin/env bash
-# Builds selinonc and bench_check in Release (build-release) and times `selinonc check` on the large configurations
-# next to the bare yaml-cpp parser (the floor).
+# Benchmarks in a Release build (build-release), each printing its figures next to a floor measured in the same run:
 #
-#   scripts/bench.sh [RUNS]     (default 7; prints every run, the medians and the ratio to the floor)
+#   scripts/bench.sh [check] [RUNS]   `selinonc check` on the large configurations beside the bare yaml-cpp parser
+#                                     (default 7 runs; every run, the medians and the ratio to the floor)
+#   scripts/bench.sh plot [--full]    `selinonc plot` of Selinon's 500-task/1,000-edge flow (Selinon: 91.9 s);
+#                                     --full also times dot's full layout (minutes)
+#   scripts/bench.sh dispatch [ARGS]  trivial tasks through the in-process runtime beside a bare thread pool
 #
 # Environment: SELINON_BUILD_LOCK (default /tmp/selinon-build.lock; builds share the machine, so they take turns).
 set -euo pipefail
 
-runs=${1:-7}
+mode=check
+case "${1:-}" in
+  check|plot|dispatch) mode=$1; shift ;;
+esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$root/build-release
 lock=${SELINON_BUILD_LOCK:-/tmp/selinon-build.lock}
 
 flock "$lock" cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSELINON_BUILD_BENCH=ON \
   -DSELINON_FUZZ=OFF -DSELINON_SANITIZE=OFF >/dev/null
-flock "$lock" cmake --build "$build" --target selinonc bench_check
-"$build/tests/bench/bench_check" --runs "$runs"
+case "$mode" in
+  check)
+    flock "$lock" cmake --build "$build" --target selinonc bench_check
+    "$build/tests/bench/bench_check" --runs "${1:-7}"
+    ;;
+  plot)
+    flock "$lock" cmake --build "$build" --target selinonc bench_plot
+    "$build/tests/bench/bench_plot" "$@"
+    ;;
+  dispatch)
+    flock "$lock" cmake --build "$build" --target bench_dispatch
+    "$build/tests/bench/bench_dispatch" "$@"
+    ;;
+esac
