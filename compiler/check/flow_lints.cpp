@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
-#include <set>
 #include <tuple>
 
 #include "check/check.hpp"
@@ -26,105 +24,110 @@ std::string quoted_list(const std::vector<std::string>& names) {
   return out;
 }
 
-const model::Name* first_destination(const Flow& flow, const std::string& node) {
-  for (const auto& e : flow.edges) {
-    for (const auto& n : e.to) if (n.value == node) return &n;
-  }
-  for (const auto& f : flow.failures) {
-    for (const auto& n : f.fallback) if (n.value == node) return &n;
-  }
-  return nullptr;
-}
+std::size_t at(int id) { return static_cast<std::size_t>(id); }
 
 // `switched_on`: the nodes startable if the disabled edges fired; a node that only they start is switched off on
 // purpose, and reporting it would bury the one disabled-edge warning under its consequences.
-void lint_reachability(const Flow& flow, const FlowFacts& facts, const std::set<std::string>& startable,
-                       const std::set<std::string>& switched_on, diag::DiagnosticSink& sink) {
-  for (const auto& node : facts.destinations) {
-    if (startable.count(node) || switched_on.count(node)) continue;
-    const model::Name* where = first_destination(flow, node);
+void lint_reachability(const Flow& flow, const FlowFacts& facts, const NodeSet& startable, const NodeSet& switched_on,
+                       diag::DiagnosticSink& sink) {
+  for (int node : facts.destinations) {
+    if (startable[at(node)] || switched_on[at(node)]) continue;
+    const model::Name* where = facts.first_destination[at(node)];
     sink.warning(where ? where->loc : flow.definition_loc, "unreachable-node",
                  fmt::format("node '{}' can never be started in flow '{}': every edge or fallback that starts it "
                              "waits for a node that never finishes or has an always-false condition",
-                             node, flow.name));
+                             facts.name(node), flow.name));
   }
-  for (const auto& edge : flow.edges) {
-    if (edge.disabled()) {
+  for (std::size_t e = 0; e < flow.edges.size(); ++e) {
+    const auto& edge = flow.edges[e];
+    const auto& arc = facts.edges[e];
+    if (arc.disabled) {
       sink.warning(edge.condition.loc, "disabled-edge",
                    fmt::format("edge {} of flow '{}' is disabled: its condition is alwaysFalse, so it and what only it "
                                "starts never run",
                                edge.index, flow.name));
       continue;
     }
-    if (constant_value(edge.condition) == false) {
+    if (arc.never) {
       sink.warning(edge.condition.loc, "edge-never-fires",
                    fmt::format("edge {} of flow '{}' never fires: its condition is always false", edge.index,
                                flow.name));
       continue;
     }
-    for (const auto& s : edge.from) {
-      if (!startable.count(s.value) && !facts.destinations.count(s.value)) {
-        sink.warning(s.loc, "edge-never-fires",
+    for (std::size_t i = 0; i < edge.from.size(); ++i) {
+      int s = arc.from[i];
+      if (!startable[at(s)] && !facts.destination[at(s)]) {
+        sink.warning(edge.from[i].loc, "edge-never-fires",
                      fmt::format("edge {} of flow '{}' never fires: its source '{}' is never started in this flow",
-                                 edge.index, flow.name, s.value));
+                                 edge.index, flow.name, edge.from[i].value));
         break;
       }
     }
   }
 }
 
-void lint_cycles(const Flow& flow, const std::set<std::string>& startable, diag::DiagnosticSink& sink) {
-  std::set<std::string> endless;  // nodes of cycles that never stop by themselves
-  for (const auto& group : node_cycles(flow)) {
-    std::set<std::string> members(group.begin(), group.end());
+void lint_cycles(const Flow& flow, const FlowFacts& facts, const std::vector<std::vector<int>>& cycles,
+                 const NodeSet& startable, diag::DiagnosticSink& sink) {
+  NodeSet endless(facts.size(), 0);  // nodes of cycles that never stop by themselves
+  bool any_endless = false;
+  NodeSet members(facts.size(), 0);
+  for (const auto& group : cycles) {
     bool reachable = false;
-    for (const auto& n : group) reachable = reachable || startable.count(n);
+    for (int n : group) reachable = reachable || startable[at(n)];
     if (!reachable) continue;
+    for (int n : group) members[at(n)] = 1;
     const model::Edge* first_internal = nullptr;
     bool all_unconditional = true;
-    for (const auto& edge : flow.edges) {
+    for (std::size_t e = 0; e < flow.edges.size(); ++e) {
+      const auto& arc = facts.edges[e];
       bool from_in = false, to_in = false;
-      for (const auto& s : edge.from) from_in = from_in || members.count(s.value);
-      for (const auto& d : edge.to) to_in = to_in || members.count(d.value);
+      for (int s : arc.from) from_in = from_in || members[at(s)];
+      for (int d : arc.to) to_in = to_in || members[at(d)];
       if (!from_in || !to_in) continue;
-      if (!first_internal) first_internal = &edge;
-      all_unconditional = all_unconditional && unconditional(edge);
+      if (!first_internal) first_internal = &flow.edges[e];
+      all_unconditional = all_unconditional && arc.unconditional;
     }
+    for (int n : group) members[at(n)] = 0;
     if (!first_internal || !all_unconditional) continue;
-    endless.insert(group.begin(), group.end());
+    for (int n : group) endless[at(n)] = 1;
+    any_endless = true;
+    std::vector<std::string> names;
+    names.reserve(group.size());
+    for (int n : group) names.push_back(facts.name(n));
     sink.warning(first_internal->loc, "cycle-without-exit",
                  fmt::format("the cycle through {} in flow '{}' has no condition on any of its edges: once started it "
                              "runs forever and the flow never finishes; add a condition that ends the loop",
-                             quoted_list(group), flow.name));
+                             quoted_list(names), flow.name));
   }
-  if (endless.empty()) return;
+  if (!any_endless) return;
   // Nodes outside the cycle whose success always leads into it.
-  std::map<std::string, std::string> doomed;  // node -> node of the cycle it leads to
+  std::vector<int> doomed(facts.size(), -1);  // node -> node of the cycle it leads to
   bool changed = true;
   while (changed) {
     changed = false;
-    for (const auto& edge : flow.edges) {
-      if (edge.from.size() != 1 || !unconditional(edge)) continue;
-      const std::string& source = edge.from.front().value;
-      if (endless.count(source) || doomed.count(source) || !startable.count(source)) continue;
-      for (const auto& d : edge.to) {
-        if (endless.count(d.value) || doomed.count(d.value)) {
-          doomed[source] = endless.count(d.value) ? d.value : doomed[d.value];
+    for (const auto& arc : facts.edges) {
+      if (arc.from.size() != 1 || !arc.unconditional) continue;
+      int source = arc.from.front();
+      if (endless[at(source)] || doomed[at(source)] >= 0 || !startable[at(source)]) continue;
+      for (int d : arc.to) {
+        if (endless[at(d)] || doomed[at(d)] >= 0) {
+          doomed[at(source)] = endless[at(d)] ? d : doomed[at(d)];
           changed = true;
           break;
         }
       }
     }
   }
-  for (const auto& edge : flow.edges) {
-    if (edge.from.size() != 1) continue;
-    auto it = doomed.find(edge.from.front().value);
-    if (it == doomed.end()) continue;
-    sink.warning(edge.from.front().loc, "never-finishes",
+  for (std::size_t e = 0; e < flow.edges.size(); ++e) {
+    const auto& arc = facts.edges[e];
+    if (arc.from.size() != 1) continue;
+    int source = arc.from.front();
+    if (doomed[at(source)] < 0) continue;
+    sink.warning(flow.edges[e].from.front().loc, "never-finishes",
                  fmt::format("once '{}' finishes, flow '{}' can never finish: it always leads into the endless cycle "
                              "through '{}'",
-                             it->first, flow.name, it->second));
-    doomed.erase(it);
+                             facts.name(source), flow.name, facts.name(doomed[at(source)])));
+    doomed[at(source)] = -1;
   }
 }
 
@@ -158,32 +161,31 @@ void lint_failure_entries(const Flow& flow, diag::DiagnosticSink& sink) {
   }
 }
 
-// A node whose single starting point is one edge (no foreach, not in a cycle) runs at most once per flow run.
-bool runs_once(const Flow& flow, const std::string& node, const std::set<std::string>& cyclic) {
-  if (cyclic.count(node)) return false;
-  int starts = 0;
-  for (const auto& e : flow.edges) {
-    for (const auto& d : e.to) {
-      if (d.value == node) starts += e.foreach ? 2 : 1;
-    }
+void lint_failures(const Flow& flow, const FlowFacts& facts, const std::vector<std::vector<int>>& cycles,
+                   const NodeSet& startable, const NodeSet& switched_on, diag::DiagnosticSink& sink) {
+  NodeSet cyclic(facts.size(), 0);
+  for (const auto& g : cycles) {
+    for (int n : g) cyclic[at(n)] = 1;
   }
-  for (const auto& f : flow.failures) {
-    for (const auto& d : f.fallback) if (d.value == node) ++starts;
+  // A node whose single starting point is one edge (no foreach, not in a cycle) runs at most once per flow run.
+  std::vector<int> starts(facts.size(), 0);
+  for (std::size_t e = 0; e < flow.edges.size(); ++e) {
+    for (int d : facts.edges[e].to) starts[at(d)] += flow.edges[e].foreach ? 2 : 1;
   }
-  return starts == 1;
-}
-
-void lint_failures(const Flow& flow, const FlowFacts& facts, const std::set<std::string>& startable,
-                   const std::set<std::string>& switched_on, diag::DiagnosticSink& sink) {
-  std::set<std::string> cyclic;
-  for (const auto& g : node_cycles(flow)) cyclic.insert(g.begin(), g.end());
-  for (const auto& failure : flow.failures) {
+  for (const auto& arc : facts.failures) {
+    for (int d : arc.to) ++starts[at(d)];
+  }
+  auto runs_once = [&](int node) { return !cyclic[at(node)] && starts[at(node)] == 1; };
+  for (std::size_t k = 0; k < flow.failures.size(); ++k) {
+    const auto& failure = flow.failures[k];
+    const auto& ids = facts.failures[k].from;
     bool reported = false;
-    for (const auto& n : failure.nodes) {
-      if (facts.destinations.count(n.value) && !startable.count(n.value) && !switched_on.count(n.value)) {
-        sink.warning(n.loc, "impossible-failure",
+    for (std::size_t i = 0; i < failure.nodes.size(); ++i) {
+      int n = ids[i];
+      if (facts.destination[at(n)] && !startable[at(n)] && !switched_on[at(n)]) {
+        sink.warning(failure.nodes[i].loc, "impossible-failure",
                      fmt::format("'{}' is never started in flow '{}', so this failure entry can never apply",
-                                 n.value, flow.name));
+                                 failure.nodes[i].value, flow.name));
         reported = true;
         break;
       }
@@ -191,11 +193,11 @@ void lint_failures(const Flow& flow, const FlowFacts& facts, const std::set<std:
     if (reported || failure.nodes.size() < 2) continue;
     for (std::size_t i = 0; i < failure.nodes.size() && !reported; ++i) {
       const std::string& a = failure.nodes[i].value;
-      if (!runs_once(flow, a, cyclic)) continue;
-      std::set<std::string> without_a = startable_nodes(flow, a);
+      if (!runs_once(ids[i])) continue;
+      NodeSet without_a = startable_nodes(facts, ids[i]);
       for (std::size_t j = 0; j < failure.nodes.size(); ++j) {
         const std::string& b = failure.nodes[j].value;
-        if (i == j || without_a.count(b)) continue;
+        if (i == j || without_a[at(ids[j])]) continue;
         sink.warning(failure.nodes[j].loc, "impossible-failure",
                      fmt::format("'{}' and '{}' can never fail together in flow '{}': '{}' only starts after '{}' "
                                  "succeeded, so this failure entry can never apply",
@@ -209,9 +211,9 @@ void lint_failures(const Flow& flow, const FlowFacts& facts, const std::set<std:
 
 void lint_propagation(const System& system, const Flow& flow, const FlowFacts& facts, diag::DiagnosticSink& sink) {
   bool starts_subflow = false;
-  for (const auto& d : facts.destinations) starts_subflow = starts_subflow || system.is_flow(d);
+  for (int d : facts.destinations) starts_subflow = starts_subflow || system.is_flow(facts.name(d));
   bool subflow_source = false;
-  for (const auto& s : facts.sources) subflow_source = subflow_source || system.is_flow(s);
+  for (int s : facts.sources) subflow_source = subflow_source || system.is_flow(facts.name(s));
   struct Option {
     std::string_view key;
     const model::FlowSelector* selector;
@@ -231,7 +233,7 @@ void lint_propagation(const System& system, const Flow& flow, const FlowFacts& f
     }
     if (option.key != "propagate_node_args" && option.key != "propagate_parent_failures") continue;
     for (const auto& n : sel.flows) {
-      if (!facts.destinations.count(n.value)) {
+      if (!facts.is_destination(n.value)) {
         sink.warning(n.loc, "propagate-not-subflow",
                      fmt::format("{} names '{}', but flow '{}' never starts it as a sub-flow", option.key, n.value,
                                  flow.name));
@@ -256,14 +258,14 @@ void lint_propagation(const System& system, const Flow& flow, const FlowFacts& f
 
 }  // namespace
 
-void lint_flow_graph(const System& system, const Flow& flow, diag::DiagnosticSink& sink) {
+void lint_flow_graph(const System& system, const Flow& flow, const FlowFacts& facts, diag::DiagnosticSink& sink) {
   lint_failure_entries(flow, sink);
-  FlowFacts facts = FlowFacts::of(flow);
-  std::set<std::string> startable = startable_nodes(flow);
-  std::set<std::string> switched_on = startable_nodes(flow, {}, true);
+  const NodeSet& startable = facts.startable();
+  NodeSet switched_on = startable_nodes(facts, -1, true);
+  std::vector<std::vector<int>> cycles = node_cycles(facts);
   lint_reachability(flow, facts, startable, switched_on, sink);
-  lint_cycles(flow, startable, sink);
-  lint_failures(flow, facts, startable, switched_on, sink);
+  lint_cycles(flow, facts, cycles, startable, sink);
+  lint_failures(flow, facts, cycles, startable, switched_on, sink);
   lint_propagation(system, flow, facts, sink);
 }
 

@@ -1,6 +1,7 @@
 // Selinon's per-flow consistency rules (spec §1.10), every violation reported.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "check/check.hpp"
@@ -13,18 +14,6 @@ namespace {
 using model::Flow;
 using model::Name;
 using model::System;
-
-const Name* first_mention(const Flow& flow, const std::string& node) {
-  for (const auto& e : flow.edges) {
-    for (const auto& n : e.from) if (n.value == node) return &n;
-    for (const auto& n : e.to) if (n.value == node) return &n;
-  }
-  for (const auto& f : flow.failures) {
-    for (const auto& n : f.nodes) if (n.value == node) return &n;
-    for (const auto& n : f.fallback) if (n.value == node) return &n;
-  }
-  return nullptr;
-}
 
 void check_edges(const System& system, const Flow& flow, diag::DiagnosticSink& sink) {
   int starts_with_args_from_first = 0;
@@ -43,9 +32,10 @@ void check_edges(const System& system, const Flow& flow, diag::DiagnosticSink& s
                                flow.name, edge.to[0].value));
       }
     }
-    std::set<std::string> seen;
-    for (const auto& n : edge.from) {
-      if (!seen.insert(n.value).second) {
+    for (auto n_it = edge.from.begin(); n_it != edge.from.end(); ++n_it) {
+      const Name& n = *n_it;
+      // A few sources per edge: a scan of those before beats building a set.
+      if (std::any_of(edge.from.begin(), n_it, [&](const Name& m) { return m.value == n.value; })) {
         sink.error(n.loc, "duplicate-source",
                    fmt::format("node '{}' is listed more than once in 'from' of this edge in flow '{}'", n.value,
                                flow.name));
@@ -113,18 +103,18 @@ void check_edges(const System& system, const Flow& flow, diag::DiagnosticSink& s
 void check_nowait_and_eager(const System& system, const Flow& flow, const FlowFacts& facts,
                             diag::DiagnosticSink& sink) {
   for (const auto& n : flow.nowait) {
-    if (facts.sources.count(n.value)) {
+    if (facts.is_source(n.value)) {
       sink.error(n.loc, "nowait-dependency",
                  fmt::format("node '{}' is marked 'nowait' but other nodes depend on it in flow '{}'; nobody waits for "
                              "a nowait node, so it cannot be a source of an edge or failure",
                              n.value, flow.name));
-    } else if (!facts.destinations.count(n.value)) {
+    } else if (!facts.is_destination(n.value)) {
       sink.error(n.loc, "nowait-never-started",
                  fmt::format("node '{}' is marked 'nowait' but it is never started in flow '{}'", n.value, flow.name));
     }
   }
   for (const auto& n : flow.eager_failures) {
-    if (!facts.used.count(n.value)) {
+    if (!facts.is_used(n.value)) {
       sink.error(n.loc, "eager-failure",
                  fmt::format("node '{}' is marked as an eager failure node in flow '{}', but it is not present in the "
                              "flow",
@@ -134,7 +124,7 @@ void check_nowait_and_eager(const System& system, const Flow& flow, const FlowFa
                  fmt::format("node '{}' is marked as an eager failure node in flow '{}', but it is also 'nowait', so "
                              "its failure is never observed",
                              n.value, flow.name));
-    } else if (facts.failure_nodes.count(n.value)) {
+    } else if (facts.is_failure_node(n.value)) {
       sink.error(n.loc, "eager-failure",
                  fmt::format("node '{}' is marked as an eager failure node in flow '{}', but it has a fallback, so it "
                              "cannot stop the flow eagerly",
@@ -166,7 +156,7 @@ void check_propagation(const System& system, const Flow& flow, const FlowFacts& 
   for (const auto* sel : {&flow.propagate_finished, &flow.propagate_compound_finished}) {
     std::string_view key = sel == &flow.propagate_finished ? "propagate_finished" : "propagate_compound_finished";
     for (const auto& n : sel->flows) {
-      if (!facts.sources.count(n.value)) {
+      if (!facts.is_source(n.value)) {
         sink.error(n.loc, "propagate",
                    fmt::format("{} names sub-flow '{}', but no edge of flow '{}' has it as a source, so its finished "
                                "nodes have nowhere to go",
@@ -177,10 +167,10 @@ void check_propagation(const System& system, const Flow& flow, const FlowFacts& 
   for (const auto* sel : {&flow.propagate_failures, &flow.propagate_compound_failures}) {
     std::string_view key = sel == &flow.propagate_failures ? "propagate_failures" : "propagate_compound_failures";
     for (const auto& n : sel->flows) {
-      if (!facts.sources.count(n.value)) {
+      if (!facts.is_source(n.value)) {
         sink.error(n.loc, "propagate",
                    fmt::format("node '{}' stated in {} is not started in flow '{}'", n.value, key, flow.name));
-      } else if (!facts.failure_nodes.count(n.value)) {
+      } else if (!facts.is_failure_node(n.value)) {
         sink.error(n.loc, "propagate",
                    fmt::format("node '{}' stated in {} has no fallback that would handle its failure in flow '{}'",
                                n.value, key, flow.name));
@@ -188,7 +178,7 @@ void check_propagation(const System& system, const Flow& flow, const FlowFacts& 
     }
   }
   for (const auto& n : flow.propagate_parent.flows) {
-    if (!facts.destinations.count(n.value)) {
+    if (!facts.is_destination(n.value)) {
       sink.error(n.loc, "propagate",
                  fmt::format("sub-flow '{}' should receive its parent nodes, but flow '{}' never starts it", n.value,
                              flow.name));
@@ -203,10 +193,10 @@ void check_propagation(const System& system, const Flow& flow, const FlowFacts& 
 
 void check_not_started_sources(const System& system, const Flow& flow, const FlowFacts& facts,
                                diag::DiagnosticSink& sink) {
-  for (const auto& node : facts.sources) {
-    if (system.is_task(node) && !facts.destinations.count(node)) {
-      const Name* where = first_mention(flow, node);
-      sink.error(where ? where->loc : flow.definition_loc, "not-started-dependency",
+  for (int id : facts.sources) {
+    const std::string& node = facts.name(id);
+    if (!facts.destination[static_cast<std::size_t>(id)] && system.is_task(node)) {
+      sink.error(facts.first_mention[static_cast<std::size_t>(id)]->loc, "not-started-dependency",
                  fmt::format("task '{}' is a source in flow '{}' but no edge or fallback ever starts it", node,
                              flow.name));
     }
@@ -215,8 +205,7 @@ void check_not_started_sources(const System& system, const Flow& flow, const Flo
 
 }  // namespace
 
-void check_flow_rules(const System& system, const Flow& flow, diag::DiagnosticSink& sink) {
-  FlowFacts facts = FlowFacts::of(flow);
+void check_flow_rules(const System& system, const Flow& flow, const FlowFacts& facts, diag::DiagnosticSink& sink) {
   check_edges(system, flow, sink);
   check_conditions(system, flow, sink);
   check_nowait_and_eager(system, flow, facts, sink);

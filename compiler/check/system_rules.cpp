@@ -7,18 +7,20 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "check/check.hpp"
 #include "check/flow_facts.hpp"
 
 namespace selinon::check {
 
-void check_system_rules(const model::System& system, diag::DiagnosticSink& sink) {
-  std::set<std::string> used;
-  for (const auto& flow : system.flows) {
-    FlowFacts facts = FlowFacts::of(flow);
-    used.insert(facts.used.begin(), facts.used.end());
-    for (const auto& n : flow.nowait) used.insert(n.value);
+void check_system_rules(const model::System& system, const std::vector<FlowFacts>& facts, diag::DiagnosticSink& sink) {
+  std::unordered_set<std::string_view> used;
+  for (std::size_t i = 0; i < system.flows.size(); ++i) {
+    for (const auto* n : facts[i].first_mention) used.insert(n->value);
+    for (const auto& n : system.flows[i].nowait) used.insert(n.value);
   }
   for (const auto& task : system.tasks) {
     if (!used.count(task.name)) {
@@ -54,23 +56,27 @@ void check_system_rules(const model::System& system, diag::DiagnosticSink& sink)
   }
 }
 
-void lint_subflow_recursion(const model::System& system, diag::DiagnosticSink& sink) {
+void lint_subflow_recursion(const model::System& system, const std::vector<FlowFacts>& facts,
+                            diag::DiagnosticSink& sink) {
   using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
   const auto& flows = system.flows;
-  std::map<std::string, std::size_t> index;
+  std::unordered_map<std::string_view, std::size_t> index;  // the last flow of a name, as written
   for (std::size_t i = 0; i < flows.size(); ++i) index[flows[i].name] = i;
   Graph graph(flows.size());
   std::vector<std::set<std::size_t>> children(flows.size());
   // Only edges that always fire once reached: a condition or a foreach on the way is how a recursion is meant to
   // end, and Selinon configurations recurse that way on purpose.
   for (std::size_t i = 0; i < flows.size(); ++i) {
-    std::set<std::string> startable = startable_nodes(flows[i]);
-    for (const auto& edge : flows[i].edges) {
-      if (!unconditional(edge)) continue;
+    const NodeSet& startable = facts[i].startable();
+    for (std::size_t e = 0; e < flows[i].edges.size(); ++e) {
+      const auto& arc = facts[i].edges[e];
+      if (!arc.unconditional) continue;
       bool reached = true;
-      for (const auto& s : edge.from) reached = reached && startable.count(s.value) && !flows[i].is_nowait(s.value);
+      for (int s : arc.from) {
+        reached = reached && startable[static_cast<std::size_t>(s)] && !facts[i].nowait[static_cast<std::size_t>(s)];
+      }
       if (!reached) continue;
-      for (const auto& d : edge.to) {
+      for (const auto& d : flows[i].edges[e].to) {
         auto it = index.find(d.value);
         if (it != index.end() && children[i].insert(it->second).second) boost::add_edge(i, it->second, graph);
       }
@@ -122,19 +128,23 @@ void lint_subflow_recursion(const model::System& system, diag::DiagnosticSink& s
 void check_system(const model::System& system, diag::DiagnosticSink& sink, CheckOptions options) {
   // Warnings promoted by -Werror do not count: -Werror changes severities, never which lints run.
   bool clean_so_far = sink.genuine_error_count() == 0;
-  for (const auto& flow : system.flows) {
+  std::vector<FlowFacts> facts;
+  facts.reserve(system.flows.size());
+  for (const auto& flow : system.flows) facts.push_back(FlowFacts::of(flow));
+  for (std::size_t i = 0; i < system.flows.size(); ++i) {
+    const auto& flow = system.flows[i];
     if (!flow.defined) continue;
     int before = sink.genuine_error_count();
     if (options.consistency) {
-      check_flow_rules(system, flow, sink);
+      check_flow_rules(system, flow, facts[i], sink);
     } else {
       check_conditions(system, flow, sink, false);
     }
     // Lints on a flow that already has errors would mostly repeat them in other words.
-    if (options.lints && clean_so_far && sink.genuine_error_count() == before) lint_flow_graph(system, flow, sink);
+    if (options.lints && clean_so_far && sink.genuine_error_count() == before) lint_flow_graph(system, flow, facts[i], sink);
   }
-  if (options.consistency) check_system_rules(system, sink);
-  if (options.lints) lint_subflow_recursion(system, sink);
+  if (options.consistency) check_system_rules(system, facts, sink);
+  if (options.lints) lint_subflow_recursion(system, facts, sink);
   // On a configuration with errors these would mostly be about entries already reported.
   if (sink.genuine_error_count() == 0) check_runtime_support(system, sink, options.mock_all_tasks);
 }

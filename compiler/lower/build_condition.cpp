@@ -84,7 +84,7 @@ struct ConditionBuilder {
     }
     c.predicate = name.text;
     ctx.reject_unknown_keys(value, {"name", "node", "args"},
-                            fmt::format("for predicate '{}' in flow '{}'", c.predicate, flow));
+                            [&] { return fmt::format("for predicate '{}' in flow '{}'", c.predicate, flow); });
     if (const YamlValue* node = value.find("node")) {
       if (auto s = ctx.string_of(*node, fmt::format("node of predicate '{}'", c.predicate))) {
         c.node = Name{*s, node->loc};

@@ -15,14 +15,29 @@ bool is_valid_node_name(std::string_view name) {
   return std::all_of(name.begin() + 1, name.end(), [&](char c) { return ident_start(c) || (c >= '0' && c <= '9'); });
 }
 
+namespace {
+
+bool known_key(const YamlValue& key, std::initializer_list<std::string_view> allowed) {
+  return key.is_string() && std::find(allowed.begin(), allowed.end(), key.text) != allowed.end();
+}
+
+}  // namespace
+
+bool BuildContext::has_unknown_key(const YamlValue& map, std::initializer_list<std::string_view> allowed) {
+  if (!map.is_map()) return false;
+  for (const auto& entry : map.entries) {
+    if (!known_key(entry.first, allowed)) return true;
+  }
+  return false;
+}
+
 void BuildContext::reject_unknown_keys(const YamlValue& map, std::initializer_list<std::string_view> allowed,
                                        std::string_view where) {
-  if (!map.is_map()) return;
+  if (!has_unknown_key(map, allowed)) return;
   std::string allowed_text;
   for (auto key : allowed) allowed_text += (allowed_text.empty() ? "" : ", ") + std::string(key);
   for (const auto& [key, value] : map.entries) {
-    bool known = key.is_string() && std::find(allowed.begin(), allowed.end(), key.text) != allowed.end();
-    if (!known) {
+    if (!known_key(key, allowed)) {
       error(key.loc, "unknown-key",
             fmt::format("unknown option {} {}; expected one of: {}", key.python_repr(), where, allowed_text));
     }

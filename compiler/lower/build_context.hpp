@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "diag/diagnostics.hpp"
@@ -30,6 +31,12 @@ class BuildContext {
   // Reports every key of `map` that is not in `allowed`; `where` completes "unknown option ... <where>".
   void reject_unknown_keys(const YamlValue& map, std::initializer_list<std::string_view> allowed,
                            std::string_view where);
+  // The same with `where` made only when a key is reported: formatting it for every edge or task costs more than
+  // the check.
+  template <typename Where, typename = std::enable_if_t<std::is_invocable_v<Where&>>>
+  void reject_unknown_keys(const YamlValue& map, std::initializer_list<std::string_view> allowed, Where&& where) {
+    if (has_unknown_key(map, allowed)) reject_unknown_keys(map, allowed, std::string_view(where()));
+  }
 
   // A string value; reports `what` must be a string otherwise.
   std::optional<std::string> string_of(const YamlValue& value, std::string_view what);
@@ -47,6 +54,8 @@ class BuildContext {
   CacheConfig cache_of(const YamlValue& value, std::string_view owner, std::string_view kind);
 
  private:
+  static bool has_unknown_key(const YamlValue& map, std::initializer_list<std::string_view> allowed);
+
   diag::DiagnosticSink& sink_;
 };
 

@@ -150,7 +150,7 @@ class FlowBuilder {
     if (const YamlValue* foreach = item.find("foreach")) this->foreach(*foreach, e);
     if (const YamlValue* selective = item.find("selective")) this->selective(*selective, e);
     ctx_.reject_unknown_keys(item, {"from", "to", "condition", "foreach", "selective"},
-                             fmt::format("for an edge in flow '{}'", flow_.name));
+                             [&] { return fmt::format("for an edge in flow '{}'", flow_.name); });
     flow_.edges.push_back(std::move(e));
   }
 
@@ -232,7 +232,7 @@ class FlowBuilder {
       return;
     }
     ctx_.reject_unknown_keys(item, {"nodes", "fallback", "condition", "propagate_failure"},
-                             fmt::format("in a failure of flow '{}'", flow_.name));
+                             [&] { return fmt::format("in a failure of flow '{}'", flow_.name); });
     const YamlValue* nodes = item.find("nodes");
     const YamlValue* fallback = item.find("fallback");
     if (!nodes || nodes->is_null()) {

@@ -249,7 +249,7 @@ void build_task(BuildContext& ctx, const YamlValue& entry, System& system) {
                           {"name", "import", "classname", "storage", "storage_task_name", "storage_readonly",
                            "storage_read_only", "output_schema", "max_retry", "retry_countdown", "queue", "throttling",
                            "selective_run_function", "timeout"},
-                          fmt::format("for task '{}'", task.name));
+                          [&] { return fmt::format("for task '{}'", task.name); });
   const YamlValue* import = entry.find("import");
   if (!import || !import->truthy()) {
     ctx.error(task.loc, "missing-key",
