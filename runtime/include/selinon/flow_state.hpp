@@ -98,6 +98,13 @@ class FlowState {
     std::vector<std::vector<std::string>> failed;
     std::vector<int> triggered_edges;  // sorted
     std::unordered_map<std::string, Json> subflow_results;
+
+    Lists() = default;
+    Lists(Lists&&) = default;
+    Lists& operator=(Lists&&) = default;
+    // A copy indexes its own list: copied iterators would point into the original.
+    Lists(const Lists& other);
+    Lists& operator=(const Lists& other);
   };
   struct Scalars {
     Status status = Status::running;
@@ -107,13 +114,15 @@ class FlowState {
     std::string error;
   };
   struct Undo {
-    enum class Kind { activated, deactivated, finished, failed, failure_dropped, triggered, subflow_result, lists };
+    enum class Kind {
+      activated, deactivated, finished, failed, failure_dropped, triggered, subflow_result, active_cleared, lists
+    };
     Kind kind = Kind::activated;
     int node = 0;
     std::string id;
-    std::list<NodeRef>::iterator next;  // deactivated: the element it stood before
+    std::string next_id;                // deactivated: the active instance it stood before (empty: the last)
     std::optional<Json> previous;       // subflow_result: the value it replaced
-    std::shared_ptr<Lists> lists;       // lists: everything before clear_active() / restart()
+    std::shared_ptr<Lists> lists;       // active_cleared / lists: what clear_active() / restart() replaced
   };
   void record(Undo undo);
 
