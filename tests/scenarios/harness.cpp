@@ -63,6 +63,7 @@ RunResult run_flow(const selinon::SystemDescriptor& base, std::string flow, Json
   auto tracer = std::make_shared<selinon::Tracer>();
   auto sink = std::make_shared<selinon::RecordingTraceSink>();
   tracer->add(sink);
+  for (const auto& extra : options.trace_sinks) tracer->add(extra);
   selinon::EngineOptions engine_options;
   engine_options.mocks = std::make_shared<const selinon::MockScript>(std::move(mocks));
   const std::string dead_letter_queue = engine_options.dead_letter_queue;
