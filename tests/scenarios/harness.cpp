@@ -100,7 +100,7 @@ RunResult run_flow(const selinon::SystemDescriptor& base, std::string flow, Json
   auto tracer = std::make_shared<selinon::Tracer>();
   auto sink = std::make_shared<selinon::RecordingTraceSink>();
   tracer->add(sink);
-  for (const auto& extra : options.sinks) tracer->add(extra);
+  for (const auto& extra : options.trace_sinks) tracer->add(extra);
   auto script = std::make_shared<const selinon::MockScript>(std::move(mocks));
   selinon::Engine engine(system, backend, tracer, engine_options(script));
 

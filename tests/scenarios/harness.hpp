@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,7 +30,7 @@ struct RunOptions {
   int concurrency = 1;
   std::chrono::milliseconds timeout{10000};
   std::map<std::string, TaskFn> tasks;  // these tasks run this code instead of their mock
-  std::vector<std::shared_ptr<selinon::TraceSink>> sinks;  // more sinks beside the recording one
+  std::vector<std::shared_ptr<selinon::TraceSink>> trace_sinks;  // see every record, after the run has recorded it
 };
 
 // The backend every scenario runs on ("memory", "sqlite"): the suite is the backends' conformance suite.
