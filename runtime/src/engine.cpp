@@ -316,9 +316,9 @@ struct Engine::Impl : ResultReader {
         fail[0].kind = Action::Kind::fail_flow;
         t.messages = outgoing(machine, state, fail, trace);
       }
+      if (trace.enabled()) t.on_commit = [&trace] { trace.flush(); };
       switch (backend.commit(t)) {
         case CommitResult::committed:
-          trace.flush();
           return;
         case CommitResult::lease_lost:
           return;  // the slot rolls the state back: the message is someone else's now

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,6 +78,9 @@ struct Transition {
   FlowSlot* flow = nullptr;         // its state is written with version loaded_version() + 1 (nullptr: none)
   std::string event_id;             // recorded as applied to `flow`
   std::vector<Outgoing> messages;   // enqueued; delayed ones become claimable after their delay
+  // Called once the commit can no longer be refused (version and lease checked), before any of its messages can
+  // be claimed: the transition's trace goes out then, so a trace never shows an effect before its cause.
+  std::function<void()> on_commit;
 };
 
 enum class CommitResult {

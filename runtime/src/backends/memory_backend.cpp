@@ -218,6 +218,7 @@ CommitResult MemoryBackend::commit(Transition& transition) {
       slot->committed();
       ended = state.status() != FlowState::Status::running;
     }
+    if (transition.on_commit) transition.on_commit();
     for (auto& out : transition.messages) {
       if (shut_down_) break;  // nobody would ever claim it, and counting it would keep pending() > 0
       store(Entry{std::move(out.queue), std::move(out.message), {}, 0, 0}, out.delay);
