@@ -2,10 +2,12 @@
 // kill themselves at crash points); afterwards every flow must have its expected outcome, every task must have run
 // at least once, no transition may appear twice in the trace, and nothing may be left as a dead letter.
 //
-//   crash_driver --worker PATH [--flows 500] [--workers 2] [--mode kill|faults] [--timeout 240] [--keep]
+//   crash_driver --worker PATH [--flows 500] [--workers 2] [--mode kill|faults|poison] [--timeout 240] [--keep]
 //
 // kill:   every 0.5-1 s one worker, picked at random, gets SIGKILL and is started again.
 // faults: workers run with SELINON_CRASH_POINTS (task-ran, committed, claimed) and are started again when they die.
+// poison: malformed, truncated and unknown messages are put on the queues first; each must end as a dead letter
+//         with its reason while the flows complete.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,7 +28,9 @@
 #include <selinon/backend.hpp>
 #include <selinon/engine.hpp>
 
-#include "system.hpp"
+namespace crash {
+const selinon::SystemDescriptor& system();
+}
 
 namespace {
 
@@ -98,7 +102,7 @@ class Workers {
       std::freopen(log.c_str(), "w", stderr);
       if (options_.mode == "faults") ::setenv("SELINON_CRASH_POINTS", "task-ran=0.01,committed=0.01,claimed=0.005", 1);
       ::execl(options_.worker.c_str(), options_.worker.c_str(), "run", "--broker", url_.c_str(), "-c", "2", "--trace",
-              "json", "--lease", "1", static_cast<char*>(nullptr));
+              "json", "--lease", "1", "--max-input-bytes", "1000000", static_cast<char*>(nullptr));
       std::perror("exec worker");
       ::_exit(127);
     }
@@ -219,6 +223,47 @@ void check_trace(const std::vector<Json>& lines, const std::set<std::string>& fi
   }
 }
 
+struct Poison {
+  std::string queue;
+  std::string bytes;
+  std::string reason;  // a part of the dead letter's reason
+};
+
+std::vector<Poison> poison_messages() {
+  std::string deep(100000, '[');
+  deep += std::string(100000, ']');
+  std::string big = R"({"type":"task","pad":")" + std::string(2 << 20, 'x') + R"("})";
+  return {
+      {"crash_tasks", "this is not JSON", "not valid JSON"},
+      {"crash_tasks", R"({"type":"task","task_name":"Start","flow_na)", "not valid JSON"},
+      {"crash_flows", R"({"type":"telegram","text":"hello"})", "unknown message type"},
+      {"crash_flows", R"({"type":"event","event":"start","flow_name":"mix"})", "no \"event_id\""},
+      {"crash_tasks", R"({"type":"task","task_name":"NoSuchTask","flow_name":"mix","task_id":"t1","dispatcher_id":"d1","node_args":null})",
+       "unknown task 'NoSuchTask'"},
+      {"crash_flows", R"({"type":"event","event":"succeeded","event_id":"end:x","flow_name":"mix","dispatcher_id":"nobody","node":"Start","node_id":"x"})",
+       "no flow run with dispatcher id 'nobody'"},
+      {"crash_flows", R"({"type":"event","event":"explode","event_id":"e","flow_name":"mix","dispatcher_id":"d"})",
+       "unknown flow event"},
+      {"crash_tasks", deep, "nested deeper than the limit"},
+      {"crash_tasks", big, "more than the limit"},
+      {"crash_tasks", R"({"type":"task","task_name":"Start","flow_name":"mix","task_id":"t2","dispatcher_id":"d2","args_revision":0})",
+       "node_args"},
+  };
+}
+
+void check_poison(selinon::Backend& backend, const std::vector<Poison>& poison, Checker& check) {
+  auto dead = backend.dead_letters();
+  if (dead.size() != poison.size()) {
+    check.fail(std::to_string(dead.size()) + " dead letters for " + std::to_string(poison.size()) + " poison messages");
+  }
+  for (const auto& p : poison) {
+    bool found = false;
+    for (const auto& d : dead) found = found || (d.queue == p.queue && d.reason.find(p.reason) != std::string::npos);
+    if (!found) check.fail("no dead letter with reason containing '" + p.reason + "' on " + p.queue);
+  }
+  for (const auto& d : dead) std::cout << "dead letter on " << d.queue << ": " << d.reason.substr(0, 160) << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -254,6 +299,8 @@ int main(int argc, char** argv) {
   const auto begin = Clock::now();
   std::map<std::string, Expected> expected;
   std::mt19937 random(12345);
+  const auto poison = options.mode == "poison" ? poison_messages() : std::vector<Poison>{};
+  for (const auto& p : poison) backend->enqueue_raw(p.queue, p.bytes);
   {
     Workers workers(options, url, dir);
     for (int i = 0; i < options.flows; ++i) {
@@ -275,6 +322,8 @@ int main(int argc, char** argv) {
       if (options.mode == "kill") {
         std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(500, 1000)(random)));
         workers.kill_one(random);
+      } else if (options.mode == "poison") {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       } else {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         workers.revive();
@@ -294,8 +343,11 @@ int main(int argc, char** argv) {
 
   std::set<std::string> finished_tasks;
   check_outcomes(*backend, expected, check, finished_tasks);
-  auto dead = backend->dead_letters();
-  if (!dead.empty()) check.fail(std::to_string(dead.size()) + " dead letters, first: " + dead.front().reason);
+  if (options.mode == "poison") {
+    check_poison(*backend, poison, check);
+  } else if (auto dead = backend->dead_letters(); !dead.empty()) {
+    check.fail(std::to_string(dead.size()) + " dead letters, first: " + dead.front().reason);
+  }
   if (backend->pending() != 0) check.fail(std::to_string(backend->pending()) + " messages left on the queues");
   driver_trace.flush();
   check_trace(read_traces(dir), finished_tasks, check, task_runs);
