@@ -31,11 +31,14 @@ namespace {
 // ---- the backends under test: one maker per backend, holding whatever a fresh backend needs
 
 struct MemoryMaker {
+  // A claim is held by a thread of this process until it is handled (memory.hpp).
+  static constexpr bool leases_expire = false;
   std::unique_ptr<Backend> make(const BackendOptions& options = {}) { return open_backend("memory", options); }
 };
 
 // A fresh database file per test, in a temporary directory removed afterwards.
 struct SqliteMaker {
+  static constexpr bool leases_expire = true;
   std::filesystem::path dir;
   SqliteMaker() {
     std::string pattern = (std::filesystem::temp_directory_path() / "selinon-contract-XXXXXX").string();
@@ -139,6 +142,57 @@ TEST_CASE_TEMPLATE("a committed task message is claimed unchanged, its node_args
   // One node_args value per run, never a copy per task.
   CHECK(first.node_args.get() == args.get());
   CHECK(second.node_args.get() == args.get());
+}
+
+TEST_CASE_TEMPLATE("a task message gets the node_args of the revision it names", Maker, SELINON_BACKENDS) {
+  Maker maker;
+  auto backend = maker.make();
+  const FlowMachine& m = test_machine();
+  const SharedJson first = share({{"from", "start"}});
+  const SharedJson second = share({{"from", "the first task's result"}});
+  {
+    auto slot = backend->load(m, "d1", "start");
+    slot->state() = FlowState::fresh(m, "d1", first);
+    Transition t;
+    t.flow = slot.get();
+    t.event_id = "start";
+    t.messages.push_back({"tasks", contract::sample_task("a1", first)});
+    REQUIRE(backend->commit(t) == CommitResult::committed);
+  }
+  {
+    // node_args_from_first: the run's node_args change, and later tasks name the new revision.
+    auto slot = backend->load(m, "d1", "end:a0");
+    FlowState& state = slot->state();
+    state.begin();
+    state.set_node_args(second);
+    REQUIRE(state.args_revision() == 1);
+    TaskMessage later = contract::sample_task("a2", second);
+    later.args_revision = 1;
+    Transition t;
+    t.flow = slot.get();
+    t.event_id = "end:a0";
+    t.messages.push_back({"tasks", later});
+    REQUIRE(backend->commit(t) == CommitResult::committed);
+  }
+  const Claim old = claim_one(*backend, {"tasks"});
+  const Claim next = claim_one(*backend, {"tasks"});
+  CHECK(std::get<TaskMessage>(*old.message).args_revision == 0);
+  CHECK(value_of(std::get<TaskMessage>(*old.message).node_args) == *first);
+  CHECK(std::get<TaskMessage>(*next.message).args_revision == 1);
+  CHECK(value_of(std::get<TaskMessage>(*next.message).node_args) == *second);
+  auto slot = backend->load(m, "d1", "");
+  CHECK(slot->state().node_args() == *second);
+  CHECK(slot->state().args_revision() == 1);
+}
+
+TEST_CASE_TEMPLATE("a task message committed without its run keeps its node_args", Maker, SELINON_BACKENDS) {
+  Maker maker;
+  auto backend = maker.make();
+  // A retry goes out with the acknowledgement of the try, no flow state in the transition.
+  TaskMessage retry = contract::sample_task("a1", share({{"attempt", "again"}}), {{"B", "b1"}});
+  retry.retried_count = 1;
+  commit_messages(*backend, {{"tasks", retry, 10ms}});
+  check_same(*claim_one(*backend).message, retry);
 }
 
 TEST_CASE_TEMPLATE("every kind of flow event is claimed unchanged", Maker, SELINON_BACKENDS) {
@@ -372,6 +426,33 @@ TEST_CASE_TEMPLATE("a commit of a claim whose lease is stale is refused, and enq
   CHECK(backend->pending() == 0);
 }
 
+TEST_CASE_TEMPLATE("on_commit runs once, before any message of the transition can be claimed", Maker,
+                   SELINON_BACKENDS) {
+  Maker maker;
+  auto backend = maker.make();
+  std::atomic<int> calls{0};
+  std::atomic<bool> traced{false};
+  std::optional<Claim> got;
+  bool traced_when_claimed = false;
+  std::thread claimer([&] {
+    got = backend->claim({"q"}, 10s);
+    traced_when_claimed = traced.load();
+  });
+  std::this_thread::sleep_for(50ms);  // the claimer waits by now
+  Transition t;
+  t.messages = {{"q", numbered(1)}};
+  t.on_commit = [&] {
+    ++calls;
+    std::this_thread::sleep_for(50ms);  // a slow trace sink
+    traced = true;
+  };
+  CHECK(backend->commit(t) == CommitResult::committed);
+  claimer.join();
+  REQUIRE(got.has_value());
+  CHECK(traced_when_claimed);  // a trace never shows an effect before its cause
+  CHECK(calls == 1);
+}
+
 TEST_CASE_TEMPLATE("release gives a claim back without counting a failed delivery", Maker, SELINON_BACKENDS) {
   Maker maker;
   auto backend = maker.make();
@@ -397,6 +478,46 @@ TEST_CASE_TEMPLATE("release gives a claim back without counting a failed deliver
     check_same(*again.message, event);
     backend->release(again);
     CHECK(claim_one(*backend).delivery_count == first.delivery_count);
+  }
+}
+
+TEST_CASE_TEMPLATE("an unacknowledged claim is delivered again after its lease, then set aside", Maker,
+                   SELINON_BACKENDS) {
+  Maker maker;
+  BackendOptions options;
+  options.lease = 200ms;
+  options.max_deliveries = 2;
+  auto backend = maker.make(options);
+  commit_messages(*backend, {{"q", numbered(1)}});
+  Claim first = claim_one(*backend);
+  std::this_thread::sleep_for(120ms);
+  CHECK(backend->extend(first));  // a long task keeps its message
+  std::this_thread::sleep_for(120ms);
+  CHECK_FALSE(backend->claim({}, 0ms).has_value());
+  if constexpr (!Maker::leases_expire) {
+    // Held until handled: a worker that dies takes the whole process with it.
+    std::this_thread::sleep_for(300ms);
+    CHECK_FALSE(backend->claim({}, 0ms).has_value());
+    CHECK(backend->extend(first));
+  } else {
+    // A worker that died holds it no longer: delivered again, counted, under a new lease.
+    Claim second = claim_one(*backend, {}, 5s);
+    CHECK(node_id_of(*second.message) == "a1");
+    CHECK(second.delivery_count == 2);
+    CHECK_FALSE(backend->extend(first));
+    Transition late;
+    late.consumed = &first;
+    CHECK(backend->commit(late) == CommitResult::lease_lost);
+    // Past max_deliveries: a dead letter, not a third delivery.
+    std::this_thread::sleep_for(300ms);
+    CHECK_FALSE(backend->claim({}, 200ms).has_value());
+    CHECK(backend->pending() == 0);
+    const auto letters = backend->dead_letters();
+    REQUIRE(letters.size() == 1);
+    CHECK(letters[0].queue == "q");
+    CHECK(letters[0].delivery_count == 2);
+    CHECK_FALSE(letters[0].reason.empty());
+    check_same(deserialise(letters[0].body), numbered(1));
   }
 }
 
@@ -492,6 +613,7 @@ TEST_CASE_TEMPLATE("load of an unknown run: it does not exist, and nothing is li
     CHECK_FALSE(slot->already_applied());
   }
   CHECK_FALSE(backend->flow("nobody").has_value());
+  CHECK_FALSE(backend->status("nobody").has_value());
 }
 
 TEST_CASE_TEMPLATE("a committed fresh state creates the run; loads see it, its version and its events", Maker,
@@ -530,6 +652,7 @@ TEST_CASE_TEMPLATE("a committed fresh state creates the run; loads see it, its v
   CHECK(record->status == FlowState::Status::running);
   CHECK(record->state == committed);
   CHECK(record->result["active_nodes"] == Json::array({{{"name", "B"}, {"id", "b1"}}, {{"name", "A"}, {"id", "a1"}}}));
+  CHECK(backend->status("d1") == FlowState::Status::running);
 
   {
     auto slot = backend->load(m, "d1", "end:a1");
@@ -598,6 +721,7 @@ TEST_CASE_TEMPLATE("a slot let go without a commit leaves the stored run unchang
   REQUIRE(record.has_value());
   CHECK(record->status == FlowState::Status::running);
   CHECK(record->state == committed);
+  CHECK(backend->status("d1") == FlowState::Status::running);
 
   // A run created in a slot and never committed does not exist.
   {
@@ -607,6 +731,7 @@ TEST_CASE_TEMPLATE("a slot let go without a commit leaves the stored run unchang
   }
   CHECK_FALSE(backend->load(m, "d2", "start")->exists());
   CHECK_FALSE(backend->flow("d2").has_value());
+  CHECK_FALSE(backend->status("d2").has_value());
 }
 
 TEST_CASE_TEMPLATE("concurrent transitions on one run lose no update", Maker, SELINON_BACKENDS) {
@@ -697,6 +822,7 @@ TEST_CASE_TEMPLATE("wait_flow returns once a committed transition ends the run",
   REQUIRE(ended.has_value());
   CHECK(ended->status == FlowState::Status::succeeded);
   CHECK(ended->result["finished_nodes"] == Json{{"A", {"a1"}}});
+  CHECK(backend->status("d1") == FlowState::Status::succeeded);
   CHECK(since(waiting) < 10s);
 }
 
