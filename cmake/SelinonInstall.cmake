@@ -11,16 +11,17 @@ set(SELINON_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/Selinon" CACHE STRIN
 
 # Users see the short names under the Selinon:: namespace.
 set_target_properties(selinon_runtime PROPERTIES EXPORT_NAME runtime)
-set_target_properties(selinon_runtime_core PROPERTIES EXPORT_NAME runtime_core)
-set_target_properties(selinon_runtime_inproc PROPERTIES EXPORT_NAME runtime_inproc)
-set_target_properties(selinon_runtime_predicates PROPERTIES EXPORT_NAME runtime_predicates)
+foreach(lib IN LISTS SELINON_RUNTIME_LIBRARIES)
+  string(REGEX REPLACE "^selinon_" "" short "${lib}")
+  set_target_properties(${lib} PROPERTIES EXPORT_NAME ${short})
+endforeach()
 
 # A sanitized build installs instrumented static libraries: whoever links them needs the sanitizer runtimes too.
 if(SELINON_SANITIZE OR SELINON_FUZZ)
   target_link_options(selinon_runtime INTERFACE $<INSTALL_INTERFACE:-fsanitize=address,undefined>)
 endif()
 
-install(TARGETS selinonc selinon_runtime selinon_runtime_core selinon_runtime_inproc selinon_runtime_predicates
+install(TARGETS selinonc selinon_runtime ${SELINON_RUNTIME_LIBRARIES}
   EXPORT SelinonTargets
   RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}"
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
@@ -52,5 +53,8 @@ foreach(kind LIBDIR INCLUDEDIR)
     set(SELINON_PC_${kind} "\${prefix}/${CMAKE_INSTALL_${kind}}")
   endif()
 endforeach()
+# In link order: each library before the ones it uses.
+list(TRANSFORM SELINON_RUNTIME_LIBRARIES PREPEND "-l" OUTPUT_VARIABLE SELINON_PC_LIBS)
+list(JOIN SELINON_PC_LIBS " " SELINON_PC_LIBS)
 configure_file("${PROJECT_SOURCE_DIR}/cmake/selinon.pc.in" "${PROJECT_BINARY_DIR}/selinon.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/selinon.pc" DESTINATION "${SELINON_PKGCONFIG_DIR}")

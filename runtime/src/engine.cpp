@@ -1,12 +1,13 @@
-// The engine: task execution, flow events, per-flow serialisation, sub-flow wiring, dead letters.
+// The engine: task execution and flow transitions as load -> Step -> commit against the backend.
 #include "selinon/engine.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "selinon/flow_machine.hpp"
 #include "task_runner.hpp"
@@ -32,12 +33,9 @@ std::string new_id() {
   return id;
 }
 
-struct FlowRun {
-  std::mutex mutex;
-  const FlowBinding* binding = nullptr;
-  FlowState state;
-  bool started = false;
-};
+std::chrono::milliseconds seconds(double s) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000.0 + 0.5));
+}
 
 }  // namespace
 
@@ -70,9 +68,11 @@ std::string expand_env_template(std::string_view text, std::string_view what) {
 
 struct Engine::Impl : ResultReader {
   const SystemDescriptor& system;
-  Broker& broker;
+  Backend& backend;
   std::shared_ptr<Tracer> tracer;
   EngineOptions options;
+  std::unordered_map<std::string_view, const TaskBinding*> tasks;
+  std::unordered_map<std::string_view, const FlowBinding*> flows;
   std::unordered_map<std::string, std::string> task_queues;
   std::unordered_map<std::string, std::string> flow_queues;
   std::vector<std::string> all_queues;
@@ -80,35 +80,35 @@ struct Engine::Impl : ResultReader {
   std::mutex storage_mutex;
   std::unordered_map<std::string, std::unique_ptr<DataStorage>> storages;
 
-  mutable std::mutex runs_mutex;
-  mutable std::condition_variable outcome_changed;
-  std::unordered_map<std::string, std::shared_ptr<FlowRun>> runs;
-  // Sub-flow runs that ended and were dropped from `runs`: late news for them (a nowait task outliving its flow, a
-  // node orphaned by an eager failure) is ignored, not dead-lettered.
-  std::unordered_set<std::string> ended_children;
-  std::unordered_map<std::string, FlowOutcome> outcomes;  // top-level flows only
-
   // Task runs abandoned after their timeout still hold references into this engine; it waits for them on exit.
   std::shared_ptr<std::atomic<int>> abandoned_runs = std::make_shared<std::atomic<int>>(0);
 
-  std::mutex throttle_mutex;
-  std::unordered_map<std::string, Clock::time_point> throttle_next;
-
-  Impl(const SystemDescriptor& s, Broker& b, std::shared_ptr<Tracer> t, EngineOptions o)
-      : system(s), broker(b), tracer(t ? std::move(t) : std::make_shared<Tracer>()), options(std::move(o)) {
+  Impl(const SystemDescriptor& s, Backend& b, std::shared_ptr<Tracer> t, EngineOptions o)
+      : system(s), backend(b), tracer(t ? std::move(t) : std::make_shared<Tracer>()), options(std::move(o)) {
     auto add_queue = [&](const std::string& q) {
       if (std::find(all_queues.begin(), all_queues.end(), q) == all_queues.end()) all_queues.push_back(q);
     };
     for (const auto& task : system.tasks) {
+      tasks.emplace(task.name, &task);
       std::string q = expand_env_template(task.queue, "queue of task '" + std::string(task.name) + "'");
       task_queues[std::string(task.name)] = q;
       add_queue(q);
     }
     for (const auto& flow : system.flows) {
+      flows.emplace(flow.machine->name, &flow);
       std::string q = expand_env_template(flow.queue, "queue of flow '" + std::string(flow.machine->name) + "'");
       flow_queues[std::string(flow.machine->name)] = q;
       add_queue(q);
     }
+  }
+
+  const TaskBinding* task(std::string_view name) const {
+    auto it = tasks.find(name);
+    return it == tasks.end() ? nullptr : it->second;
+  }
+  const FlowBinding* flow(std::string_view name) const {
+    auto it = flows.find(name);
+    return it == flows.end() ? nullptr : it->second;
   }
 
   void trace(TraceEvent e, Json details) const {
@@ -122,23 +122,25 @@ struct Engine::Impl : ResultReader {
     const StorageBinding* binding = system.storage(name);
     if (!binding) throw StorageError("storage '" + std::string(name) + "' is not part of this system");
     Json configuration = Json::parse(binding->configuration_json);
-    std::unique_ptr<DataStorage> adapter = binding->make ? binding->make(configuration)
-                                                         : std::make_unique<MemoryStorage>(configuration);
+    std::unique_ptr<DataStorage> adapter;
+    if (binding->make) adapter = binding->make(configuration);
+    else if (options.builtin_storage) adapter = options.builtin_storage(*binding, configuration);
+    if (!adapter) throw StorageError("storage '" + std::string(name) + "' has no adapter in this worker");
     trace(TraceEvent::STORAGE_CONNECT, {{"storage_name", std::string(name)}});
     adapter->connect();
     return *storages.emplace(std::string(name), std::move(adapter)).first->second;
   }
 
   Json read(const std::string& flow_name, const std::string& task_name, const std::string& task_id) const override {
-    const TaskBinding* task = system.task(task_name);
-    if (!task || task->storage.empty()) {
+    const TaskBinding* binding = task(task_name);
+    if (!binding || binding->storage.empty()) {
       throw StorageError("task '" + task_name + "' has no storage, so its result cannot be read");
     }
     auto* self = const_cast<Impl*>(this);  // storages connect lazily; the reader is logically const
     trace(TraceEvent::STORAGE_RETRIEVE, {{"flow_name", flow_name}, {"task_name", task_name}, {"task_id", task_id},
-                                         {"storage_name", std::string(task->storage)}});
+                                         {"storage_name", std::string(binding->storage)}});
     try {
-      return self->storage(task->storage).retrieve(flow_name, std::string(task->storage_task_name), task_id);
+      return self->storage(binding->storage).retrieve(flow_name, std::string(binding->storage_task_name), task_id);
     } catch (const StorageError&) {
       throw;
     } catch (const std::exception& e) {
@@ -146,222 +148,215 @@ struct Engine::Impl : ResultReader {
     }
   }
 
-  std::chrono::milliseconds throttle(const std::string& key, double seconds) {
-    if (seconds <= 0) return std::chrono::milliseconds{0};
-    std::lock_guard lock(throttle_mutex);
-    auto now = Clock::now();
-    auto spacing = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-    auto [it, first] = throttle_next.emplace(key, now + spacing);
-    if (first) return std::chrono::milliseconds{0};
-    auto due = std::max(it->second, now);
-    it->second = due + spacing;
-    return std::chrono::duration_cast<std::chrono::milliseconds>(due - now);
+  void dead_letter(const Claim& claim, const std::string& reason) {
+    trace(TraceEvent::DISPATCHER_FAILURE, {{"what", reason}, {"queue", claim.queue}});
+    backend.dead_letter(claim, reason);
   }
 
-  void dead_letter(const Delivery& delivery, const std::string& reason) {
-    trace(TraceEvent::DISPATCHER_FAILURE, {{"what", reason}, {"queue", delivery.queue}});
-    broker.publish(options.dead_letter_queue,
-                   Json{{"reason", reason}, {"queue", delivery.queue}, {"message", delivery.body}});
+  Outgoing to_flow(const std::string& flow_name, FlowEvent event, std::chrono::milliseconds delay = {}) {
+    return Outgoing{flow_queues.at(flow_name), std::move(event), delay};
   }
 
-  std::shared_ptr<FlowRun> find_run(const std::string& id) {
-    std::lock_guard lock(runs_mutex);
-    auto it = runs.find(id);
-    return it == runs.end() ? nullptr : it->second;
-  }
-
-  void publish_event(const std::string& flow, Json event, std::chrono::milliseconds delay = {}) {
-    event["type"] = "event";
-    event["flow_name"] = flow;
-    broker.publish(flow_queues.at(flow), std::move(event), delay);
-  }
-
-  void record_outcome(const FlowState& state, const Json& result) {
-    if (!state.parent_dispatcher.empty()) return;
-    std::lock_guard lock(runs_mutex);
-    outcomes[state.dispatcher_id] = FlowOutcome{state.status, result};
-    outcome_changed.notify_all();
-  }
-
-  void apply_actions(FlowRun& run, const std::vector<Action>& actions) {
-    FlowState& state = run.state;
-    for (const auto& action : actions) {
+  // The messages a committed transition sends; its trace events go into `trace` with the transition's own.
+  std::vector<Outgoing> outgoing(const FlowMachine& machine, const FlowState& state, std::vector<Action>& actions,
+                                 TraceBuffer& trace) {
+    std::vector<Outgoing> out;
+    out.reserve(actions.size());
+    for (auto& action : actions) {
       switch (action.kind) {
         case Action::Kind::run_task: {
-          const TaskBinding* task = system.task(action.node);
-          Json message = {{"type", "task"},          {"task_name", action.node},   {"flow_name", state.flow_name},
-                          {"task_id", action.id},    {"dispatcher_id", state.dispatcher_id},
-                          {"node_args", action.node_args}, {"parent", action.parent}, {"retried_count", 0}};
-          broker.publish(task_queues.at(action.node), std::move(message),
-                         throttle("task:" + action.node, task ? task->throttle_seconds : 0));
+          const TaskBinding* binding = task(action.node);
+          TaskMessage m{action.node,     state.flow_name, std::move(action.id), state.dispatcher_id,
+                        std::move(action.node_args), state.args_revision(), std::move(action.parent), 0};
+          auto delay = binding && binding->throttle_seconds > 0
+                           ? backend.throttle("task:" + action.node, seconds(binding->throttle_seconds))
+                           : std::chrono::milliseconds{0};
+          out.push_back(Outgoing{task_queues.at(action.node), std::move(m), delay});
           break;
         }
         case Action::Kind::start_subflow: {
-          const FlowBinding* child = system.flow(action.node);
-          Json event = {{"event", "start"},       {"dispatcher_id", action.id},     {"node_args", action.node_args},
-                        {"parent", action.parent}, {"parent_dispatcher", state.dispatcher_id},
-                        {"parent_flow", state.flow_name}, {"retried_count", 0}};
-          publish_event(action.node, std::move(event), throttle("flow:" + action.node, child ? child->throttle_seconds : 0));
+          const FlowBinding* child = flow(action.node);
+          FlowEvent e = FlowEvent::start(action.node, std::move(action.id), std::move(action.node_args),
+                                         std::move(action.parent));
+          e.parent_flow = state.flow_name;
+          e.parent_dispatcher = state.dispatcher_id;
+          auto delay = child && child->throttle_seconds > 0
+                           ? backend.throttle("flow:" + action.node, seconds(child->throttle_seconds))
+                           : std::chrono::milliseconds{0};
+          out.push_back(to_flow(action.node, std::move(e), delay));
           break;
         }
         case Action::Kind::finish_flow:
         case Action::Kind::fail_flow: {
+          if (state.parent_dispatcher.empty()) break;
           bool ok = action.kind == Action::Kind::finish_flow;
-          record_outcome(state, action.result);
-          if (!state.parent_dispatcher.empty()) {
-            Json event = {{"event", ok ? "succeeded" : "failed"}, {"dispatcher_id", state.parent_dispatcher},
-                          {"node", state.flow_name}, {"node_id", state.dispatcher_id}, {"result", action.result},
-                          {"what", ok ? "" : "sub-flow " + state.flow_name + " failed"}};
-            publish_event(state.parent_flow, std::move(event));
-          }
+          Json result = state.result(machine);
+          out.push_back(to_flow(state.parent_flow,
+                                FlowEvent::ended(ok, state.parent_flow, state.parent_dispatcher, state.flow_name,
+                                                 state.dispatcher_id, ok ? "" : "sub-flow " + state.flow_name + " failed",
+                                                 std::move(result))));
           break;
         }
         case Action::Kind::restart_flow: {
-          Json event = {{"event", "restart"}, {"dispatcher_id", state.dispatcher_id},
-                        {"retried_count", state.retried_count + 1}};
-          trace(TraceEvent::FLOW_RETRY, {{"flow_name", state.flow_name}, {"dispatcher_id", state.dispatcher_id},
-                                         {"retried_count", state.retried_count + 1},
-                                         {"countdown", action.countdown_seconds}, {"node_args", state.node_args}});
-          publish_event(state.flow_name, std::move(event), std::chrono::seconds(action.countdown_seconds));
+          int next = state.retried_count() + 1;
+          if (trace.enabled()) {
+            Json d = {{"flow_name", state.flow_name}, {"dispatcher_id", state.dispatcher_id},
+                      {"retried_count", next}, {"countdown", action.countdown_seconds}};
+            if (trace.payloads()) d["node_args"] = state.node_args();
+            trace.emit(TraceEvent::FLOW_RETRY, std::move(d));
+          }
+          out.push_back(to_flow(state.flow_name, FlowEvent::restart(state.flow_name, state.dispatcher_id, next),
+                                std::chrono::seconds(action.countdown_seconds)));
           break;
         }
       }
     }
+    return out;
   }
 
-  // Runs `change` on a copy of the run's state; commits it and publishes its actions only if it completes.
-  template <typename Change>
-  void transition(FlowRun& run, const Json& event, Change&& change) {
-    const FlowMachine& machine = *run.binding->machine;
-    FlowState next = run.state;
-    Step step(machine, next, this, tracer.get(), new_id, options.mocks.get());
-    try {
-      change(step);
-    } catch (const StorageError& e) {
-      // A result could not be read: try the same event again later with the state unchanged (Selinon's
-      // technical retry; not counted against max_retry).
-      trace(TraceEvent::STORAGE_ISSUE, {{"flow_name", run.state.flow_name}, {"dispatcher_id", run.state.dispatcher_id},
-                                        {"what", e.what()}});
-      int seconds = std::max(1, machine.retry_countdown);
-      publish_event(run.state.flow_name, event, std::chrono::seconds(seconds));
-      return;
-    } catch (const std::exception& e) {
-      // A predicate, foreach function or the configuration itself broke the dispatcher: the flow fails.
-      trace(TraceEvent::DISPATCHER_FAILURE, {{"flow_name", run.state.flow_name},
-                                             {"dispatcher_id", run.state.dispatcher_id}, {"what", e.what()}});
-      run.state.status = FlowState::Status::failed;
-      Action fail;
-      fail.kind = Action::Kind::fail_flow;
-      fail.result = run.state.result(machine);
-      fail.result["error"] = e.what();
-      ++run.state.version;
-      apply_actions(run, {fail});
-      return;
+  // Commits a transition that changes no flow: acknowledging the claim, perhaps with messages.
+  void settle_claim(const Claim* claim, std::vector<Outgoing> messages = {}) {
+    if (!claim && messages.empty()) return;
+    Transition t;
+    t.consumed = claim;
+    t.messages = std::move(messages);
+    backend.commit(t);  // a lost lease means another worker has this message now: nothing left to do here
+  }
+
+  void apply(Step& step, const FlowEvent& event) {
+    switch (event.kind) {
+      case FlowEvent::Kind::start:
+      case FlowEvent::Kind::restart:
+        step.start();
+        break;
+      case FlowEvent::Kind::node_succeeded:
+        step.node_succeeded(event.node, event.node_id, event.result);
+        break;
+      case FlowEvent::Kind::node_failed:
+        step.node_failed(event.node, event.node_id, event.what, event.result);
+        break;
     }
-    ++next.version;
-    run.state = std::move(next);
-    apply_actions(run, step.actions());
   }
 
-  void handle_event(const Delivery& delivery) {
-    const Json& m = delivery.body;
-    const std::string kind = m.at("event").get<std::string>();
-    const std::string flow = m.at("flow_name").get<std::string>();
-    const std::string id = m.at("dispatcher_id").get<std::string>();
-    const FlowBinding* binding = system.flow(flow);
-    if (!binding) throw std::invalid_argument("unknown flow '" + flow + "'");
-    if (kind == "start") {
-      std::shared_ptr<FlowRun> run;
-      {
-        std::lock_guard lock(runs_mutex);
-        auto& slot = runs[id];
-        if (!slot) slot = std::make_shared<FlowRun>();
-        run = slot;
+  // Whether the event still changes the run (late news of an ended run, a stale restart: no). Prepares the state
+  // of a start or restart.
+  bool prepare(FlowSlot& slot, const FlowMachine& machine, const FlowEvent& event) {
+    FlowState& state = slot.state();
+    if (event.kind == FlowEvent::Kind::start) {
+      if (slot.exists()) return false;  // a duplicate start
+      state = FlowState::fresh(machine, event.dispatcher_id, event.node_args);
+      state.parent = event.parent;
+      state.parent_dispatcher = event.parent_dispatcher;
+      state.parent_flow = event.parent_flow;
+      state.begin();
+      return true;
+    }
+    if (!slot.exists()) throw std::invalid_argument("no flow run with dispatcher id '" + event.dispatcher_id + "'");
+    if (state.status() != FlowState::Status::running) return false;
+    state.begin();
+    if (event.kind == FlowEvent::Kind::restart) {
+      // Only the restart its failure asked for; the flow is idle (nothing active) until then.
+      if (event.retried_count != state.retried_count() + 1 || !state.active().empty()) {
+        state.rollback();
+        return false;
       }
-      std::lock_guard lock(run->mutex);
-      if (run->started) return;  // a redelivered start
-      run->started = true;
-      run->binding = binding;
-      run->state = FlowState::fresh(*binding->machine, id, m.value("node_args", Json()));
-      run->state.parent = m.value("parent", Json());
-      if (!run->state.parent.is_object()) run->state.parent = Json::object();
-      run->state.parent_dispatcher = m.value("parent_dispatcher", "");
-      run->state.parent_flow = m.value("parent_flow", "");
-      run->state.retried_count = m.value("retried_count", 0);
-      transition(*run, m, [](Step& step) { step.start(); });
-      return;
+      state.restart(event.retried_count);
     }
-    std::shared_ptr<FlowRun> run = find_run(id);
-    if (!run) {
-      {
-        std::lock_guard lock(runs_mutex);
-        if (ended_children.count(id)) return;
+    return true;
+  }
+
+  // One flow event: load, Step, commit; a lost race loads again and repeats. `claim` is null for start_flow.
+  void handle_event(const Claim* claim, const FlowEvent& event) {
+    const FlowBinding* binding = flow(event.flow_name);
+    if (!binding) throw std::invalid_argument("unknown flow '" + event.flow_name + "'");
+    const FlowMachine& machine = *binding->machine;
+    for (;;) {
+      std::unique_ptr<FlowSlot> slot = backend.load(machine, event.dispatcher_id, event.event_id);
+      if (slot->already_applied() || !prepare(*slot, machine, event)) {
+        slot.reset();
+        settle_claim(claim);
+        return;
       }
-      throw std::invalid_argument("no flow run with dispatcher id '" + id + "'");
-    }
-    std::lock_guard lock(run->mutex);
-    if (run->state.status != FlowState::Status::running && kind != "restart") return;  // late news of an ended run
-    if (kind == "restart") {
-      FlowState fresh = FlowState::fresh(*binding->machine, id, run->state.node_args);
-      fresh.parent = run->state.parent;
-      fresh.parent_dispatcher = run->state.parent_dispatcher;
-      fresh.parent_flow = run->state.parent_flow;
-      fresh.retried_count = m.value("retried_count", run->state.retried_count + 1);
-      fresh.version = run->state.version;
-      run->state = std::move(fresh);
-      transition(*run, m, [](Step& step) { step.start(); });
-    } else if (kind == "succeeded") {
-      const std::string node = m.at("node").get<std::string>();
-      const std::string node_id = m.at("node_id").get<std::string>();
-      Json result = m.value("result", Json());
-      transition(*run, m, [&](Step& step) { step.node_succeeded(node, node_id, result); });
-    } else if (kind == "failed") {
-      const std::string node = m.at("node").get<std::string>();
-      const std::string node_id = m.at("node_id").get<std::string>();
-      const std::string what = m.value("what", "");
-      Json result = m.value("result", Json());
-      transition(*run, m, [&](Step& step) { step.node_failed(node, node_id, what, result); });
-    } else {
-      throw std::invalid_argument("unknown flow event '" + kind + "'");
-    }
-    if (run->state.status != FlowState::Status::running && !run->state.parent_dispatcher.empty()) {
-      // The parent holds this sub-flow's result now; nothing will ask for the child's state again.
-      std::lock_guard runs_lock(runs_mutex);
-      runs.erase(id);
-      ended_children.insert(id);
+      FlowState& state = slot->state();
+      TraceBuffer trace(tracer.get());
+      Step step(machine, state, this, &trace, new_id, options.task_source.get());
+      Transition t;
+      t.consumed = claim;
+      t.flow = slot.get();
+      t.event_id = event.event_id;
+      try {
+        apply(step, event);
+        t.messages = outgoing(machine, state, step.actions(), trace);
+      } catch (const StorageError& e) {
+        // A result could not be read: the same event again later, the state unchanged (Selinon's technical
+        // retry, not counted against max_retry).
+        state.rollback();
+        slot.reset();
+        this->trace(TraceEvent::STORAGE_ISSUE,
+                    {{"flow_name", event.flow_name}, {"dispatcher_id", event.dispatcher_id}, {"what", e.what()}});
+        std::vector<Outgoing> again;
+        again.push_back(to_flow(event.flow_name, event, std::chrono::seconds(std::max(1, machine.retry_countdown))));
+        settle_claim(claim, std::move(again));
+        return;
+      } catch (const std::exception& e) {
+        // A predicate, foreach function or the configuration itself broke the dispatcher: the flow fails.
+        state.rollback();
+        trace.discard();
+        if (!slot->exists()) {
+          state = FlowState::fresh(machine, event.dispatcher_id, event.node_args);
+          state.parent = event.parent;
+          state.parent_dispatcher = event.parent_dispatcher;
+          state.parent_flow = event.parent_flow;
+        }
+        state.begin();
+        state.set_status(FlowState::Status::failed, e.what());
+        trace.emit(TraceEvent::DISPATCHER_FAILURE,
+                   {{"flow_name", event.flow_name}, {"dispatcher_id", event.dispatcher_id}, {"what", e.what()}});
+        std::vector<Action> fail(1);
+        fail[0].kind = Action::Kind::fail_flow;
+        t.messages = outgoing(machine, state, fail, trace);
+      }
+      switch (backend.commit(t)) {
+        case CommitResult::committed:
+          trace.flush();
+          return;
+        case CommitResult::lease_lost:
+          return;  // the slot rolls the state back: the message is someone else's now
+        case CommitResult::conflict:
+          break;  // another worker changed the run meanwhile: load it again
+      }
     }
   }
 
-  void handle_task(const Delivery& delivery) {
-    TaskMessage message = TaskMessage::from_json(delivery.body);
-    const TaskBinding* binding = system.task(message.task_name);
+  void handle_task(const Claim& claim, const TaskMessage& message) {
+    const TaskBinding* binding = task(message.task_name);
     if (!binding) throw std::invalid_argument("unknown task '" + message.task_name + "'");
-    if (!system.flow(message.flow_name)) throw std::invalid_argument("unknown flow '" + message.flow_name + "'");
-    TaskRunner runner(*binding, message, *this, *tracer, options.mocks, system.mock_all_tasks,
+    if (!flow(message.flow_name)) throw std::invalid_argument("unknown flow '" + message.flow_name + "'");
+    TaskRunner runner(*binding, message, *this, *tracer, options.task_source.get(),
                       [this](std::string_view name) -> DataStorage& { return storage(name); }, abandoned_runs);
     TaskOutcome outcome = runner.run();
+    std::vector<Outgoing> out;
     switch (outcome.kind) {
       case TaskOutcome::Kind::succeeded:
-        publish_event(message.flow_name, {{"event", "succeeded"}, {"dispatcher_id", message.dispatcher_id},
-                                          {"node", message.task_name}, {"node_id", message.task_id}});
+      case TaskOutcome::Kind::failed: {
+        bool ok = outcome.kind == TaskOutcome::Kind::succeeded;
+        out.push_back(to_flow(message.flow_name, FlowEvent::ended(ok, message.flow_name, message.dispatcher_id,
+                                                                  message.task_name, message.task_id, outcome.what)));
         break;
-      case TaskOutcome::Kind::failed:
-        publish_event(message.flow_name, {{"event", "failed"}, {"dispatcher_id", message.dispatcher_id},
-                                          {"node", message.task_name}, {"node_id", message.task_id},
-                                          {"what", outcome.what}});
-        break;
+      }
       case TaskOutcome::Kind::retry: {
-        Json again = delivery.body;
-        again["retried_count"] = outcome.retried_count;
-        broker.publish(delivery.queue, std::move(again), outcome.countdown);
+        TaskMessage again = message;
+        again.retried_count = outcome.retried_count;
+        out.push_back(Outgoing{claim.queue, std::move(again), outcome.countdown});
         break;
       }
     }
+    settle_claim(&claim, std::move(out));
   }
 };
 
-Engine::Engine(const SystemDescriptor& system, Broker& broker, std::shared_ptr<Tracer> tracer, EngineOptions options)
-    : impl_(std::make_unique<Impl>(system, broker, std::move(tracer), std::move(options))) {}
+Engine::Engine(const SystemDescriptor& system, Backend& backend, std::shared_ptr<Tracer> tracer, EngineOptions options)
+    : impl_(std::make_unique<Impl>(system, backend, std::move(tracer), std::move(options))) {}
 
 Engine::~Engine() {
   // Give runs that outlived their timeout a moment to end before the storages they may use go away.
@@ -372,76 +367,34 @@ Engine::~Engine() {
 }
 
 std::string Engine::start_flow(const std::string& flow, Json node_args) {
-  if (!impl_->system.flow(flow)) throw std::invalid_argument("no flow named '" + flow + "' in this system");
+  if (!impl_->flow(flow)) throw std::invalid_argument("no flow named '" + flow + "' in this system");
   std::string id = new_id();
-  {
-    std::lock_guard lock(impl_->runs_mutex);
-    impl_->outcomes[id] = FlowOutcome{FlowState::Status::running, nullptr};
+  if (impl_->tracer->enabled()) {
+    impl_->trace(TraceEvent::FLOW_SCHEDULE, {{"flow_name", flow}, {"dispatcher_id", id}, {"node_args", node_args},
+                                             {"queue", impl_->flow_queues.at(flow)}});
   }
-  impl_->trace(TraceEvent::FLOW_SCHEDULE, {{"flow_name", flow}, {"dispatcher_id", id}, {"node_args", node_args},
-                                           {"queue", impl_->flow_queues.at(flow)}});
-  impl_->publish_event(flow, {{"event", "start"}, {"dispatcher_id", id}, {"node_args", std::move(node_args)},
-                              {"parent", Json::object()}, {"retried_count", 0}});
+  impl_->handle_event(nullptr, FlowEvent::start(flow, id, share(std::move(node_args))));
   return id;
 }
 
-void Engine::handle(const Delivery& delivery) {
+void Engine::handle(const Claim& claim) {
   try {
-    const Json& m = delivery.body;
-    if (!m.is_object() || !m.contains("type") || !m["type"].is_string()) {
-      throw std::invalid_argument("not a Selinon message (no \"type\")");
-    }
-    const std::string type = m["type"].get<std::string>();
-    if (type == "event") {
-      impl_->handle_event(delivery);
-    } else if (type == "task") {
-      impl_->handle_task(delivery);
+    if (!claim.message) {
+      impl_->dead_letter(claim, "malformed message: " + claim.error);
+    } else if (const auto* task = std::get_if<TaskMessage>(&*claim.message)) {
+      impl_->handle_task(claim, *task);
     } else {
-      throw std::invalid_argument("unknown message type '" + type + "'");
+      impl_->handle_event(&claim, std::get<FlowEvent>(*claim.message));
     }
   } catch (const std::exception& e) {
-    impl_->dead_letter(delivery, e.what());
+    impl_->dead_letter(claim, e.what());
   } catch (...) {
-    impl_->dead_letter(delivery, "unknown error while handling the message");
+    impl_->dead_letter(claim, "unknown error while handling the message");
   }
-}
-
-std::optional<FlowOutcome> Engine::outcome(const std::string& dispatcher_id) const {
-  std::lock_guard lock(impl_->runs_mutex);
-  auto it = impl_->outcomes.find(dispatcher_id);
-  if (it == impl_->outcomes.end()) return std::nullopt;
-  return it->second;
-}
-
-std::optional<FlowOutcome> Engine::wait(const std::string& dispatcher_id, std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(impl_->runs_mutex);
-  impl_->outcome_changed.wait_for(lock, timeout, [&] {
-    auto it = impl_->outcomes.find(dispatcher_id);
-    return it == impl_->outcomes.end() || it->second.status != FlowState::Status::running;
-  });
-  auto it = impl_->outcomes.find(dispatcher_id);
-  if (it == impl_->outcomes.end()) return std::nullopt;
-  return it->second;
 }
 
 std::vector<std::string> Engine::queues() const { return impl_->all_queues; }
 const std::string& Engine::queue_of_task(const std::string& task) const { return impl_->task_queues.at(task); }
 const std::string& Engine::queue_of_flow(const std::string& flow) const { return impl_->flow_queues.at(flow); }
-
-void serve(Engine& engine, Broker& broker, const std::vector<std::string>& queues, int concurrency,
-           const std::atomic<bool>& stop) {
-  std::vector<std::thread> workers;
-  for (int i = 0; i < std::max(1, concurrency); ++i) {
-    workers.emplace_back([&] {
-      while (!stop.load()) {
-        auto delivery = broker.consume(queues, std::chrono::milliseconds(100));
-        if (!delivery) continue;
-        engine.handle(*delivery);
-        broker.ack(*delivery);
-      }
-    });
-  }
-  for (auto& w : workers) w.join();
-}
 
 }  // namespace selinon

@@ -17,7 +17,7 @@ int FlowMachine::node_index(std::string_view node) const {
 
 ConditionContext::ConditionContext(std::string_view flow_name,
                                    const std::vector<std::pair<std::string, std::string>>& sources,
-                                   const Json& node_args, const ResultReader* reader, const MockScript* mocks)
+                                   const Json& node_args, const ResultReader* reader, const TaskSource* mocks)
     : flow_name_(flow_name), sources_(sources), node_args_(node_args), reader_(reader), mocks_(mocks) {}
 
 const Json& ConditionContext::result(std::string_view task) const {
@@ -33,24 +33,24 @@ const Json& ConditionContext::result(std::string_view task) const {
   throw std::out_of_range("'" + std::string(task) + "' is not a source task of this edge");
 }
 
-Step::Step(const FlowMachine& machine, FlowState& state, const ResultReader* reader, const Tracer* tracer,
-           std::function<std::string()> new_id, const MockScript* mocks)
-    : machine_(machine), state_(state), reader_(reader), tracer_(tracer), new_id_(std::move(new_id)), mocks_(mocks) {}
+Step::Step(const FlowMachine& machine, FlowState& state, const ResultReader* reader, TraceBuffer* trace,
+           IdSource new_id, const TaskSource* mocks)
+    : machine_(machine), state_(state), reader_(reader), trace_(trace), new_id_(new_id), mocks_(mocks) {}
 
 Json Step::base_details() const {
   return {{"flow_name", state_.flow_name}, {"dispatcher_id", state_.dispatcher_id}};
 }
 
 void Step::trace(TraceEvent event, Json details) const {
-  if (tracer_ && tracer_->enabled()) tracer_->emit(event, std::move(details));
+  if (tracing()) trace_->emit(event, std::move(details));
 }
 
 void Step::start() {
-  if (tracer_ && tracer_->enabled()) {
+  if (tracing()) {
     Json d = base_details();
-    d["node_args"] = state_.node_args;
+    d["node_args"] = state_.node_args();
     d["parent"] = state_.parent;
-    d["retried_count"] = state_.retried_count;
+    d["retried_count"] = state_.retried_count();
     trace(TraceEvent::FLOW_START, std::move(d));
   }
   if (machine_.on_start) machine_.on_start(*this);
@@ -58,10 +58,10 @@ void Step::start() {
 }
 
 void Step::fire_start(const EdgeSpec& edge) {
-  static const std::vector<std::pair<std::string, std::string>> no_sources;
-  ConditionContext ctx(state_.flow_name, no_sources, state_.node_args, reader_, mocks_);
+  static const Sources no_sources;
+  ConditionContext ctx(state_.flow_name, no_sources, state_.node_args(), reader_, mocks_);
   if (edge.condition && !edge.condition(ctx)) {
-    if (tracer_ && tracer_->enabled()) {
+    if (tracing()) {
       Json d = base_details();
       d["edge"] = edge.index;
       d["condition"] = edge.condition_str;
@@ -80,14 +80,14 @@ void Step::fire(const EdgeSpec& edge, int finished_node, const std::string& fini
   std::vector<const std::vector<std::string>*> lists;
   std::vector<std::string> just_finished{finished_id};
   for (int source : edge.from) {
-    const auto& ids = source == finished_node ? just_finished : state_.finished[static_cast<std::size_t>(source)];
+    const auto& ids = source == finished_node ? just_finished : state_.finished(source);
     if (ids.empty()) return;
     lists.push_back(&ids);
   }
   std::vector<std::size_t> pick(lists.size(), 0);
   while (true) {
     Json parent = Json::object();
-    std::vector<std::pair<std::string, std::string>> sources;
+    Sources sources;
     for (std::size_t i = 0; i < lists.size(); ++i) {
       const NodeSpec& spec = machine_.nodes[static_cast<std::size_t>(edge.from[i])];
       const std::string& id = (*lists[i])[pick[i]];
@@ -100,11 +100,11 @@ void Step::fire(const EdgeSpec& edge, int finished_node, const std::string& fini
         sources.emplace_back(std::move(name), id);
       }
     }
-    ConditionContext ctx(state_.flow_name, sources, state_.node_args, reader_, mocks_);
+    ConditionContext ctx(state_.flow_name, sources, state_.node_args(), reader_, mocks_);
     if (!edge.condition || edge.condition(ctx)) {
       state_.mark_triggered(edge.index);
       fire_combination(edge, parent, sources);
-    } else if (tracer_ && tracer_->enabled()) {
+    } else if (tracing()) {
       Json d = base_details();
       d["edge"] = edge.index;
       d["condition"] = edge.condition_str;
@@ -123,15 +123,14 @@ void Step::fire(const EdgeSpec& edge, int finished_node, const std::string& fini
   }
 }
 
-void Step::fire_combination(const EdgeSpec& edge, const Json& parent,
-                            const std::vector<std::pair<std::string, std::string>>& sources) {
+void Step::fire_combination(const EdgeSpec& edge, const Json& parent, const Sources& sources) {
   if (!edge.foreach) {
     for (int d : edge.to) start_node(d, parent, nullptr, &edge);
     return;
   }
-  ConditionContext ctx(state_.flow_name, sources, state_.node_args, reader_, mocks_);
+  ConditionContext ctx(state_.flow_name, sources, state_.node_args(), reader_, mocks_);
   Json items = edge.foreach(ctx);
-  if (tracer_ && tracer_->enabled()) {
+  if (tracing()) {
     Json d = base_details();
     d["edge"] = edge.index;
     d["foreach_str"] = edge.foreach_str;
@@ -148,87 +147,86 @@ void Step::fire_combination(const EdgeSpec& edge, const Json& parent,
 
 void Step::start_node(int node, const Json& parent, const Json* forced_node_args, const EdgeSpec* edge) {
   const NodeSpec& spec = machine_.nodes[static_cast<std::size_t>(node)];
+  const bool fallback = edge == nullptr;
   Action action;
   action.node = std::string(spec.name);
   action.id = new_id_();
   if (spec.is_flow) {
     action.kind = Action::Kind::start_subflow;
-    action.node_args = forced_node_args ? *forced_node_args : spec.propagate_node_args ? state_.node_args : Json();
-    bool fallback = edge == nullptr;
+    if (forced_node_args) action.node_args = share(*forced_node_args);
+    else if (spec.propagate_node_args) action.node_args = state_.shared_node_args();
     bool hand_parent = fallback ? spec.propagate_parent_failures : spec.propagate_parent;
-    action.parent = hand_parent && parent.is_object() ? parent : Json();
+    if (hand_parent && parent.is_object()) action.parent = parent;
   } else {
     action.kind = Action::Kind::run_task;
-    action.node_args = state_.node_args;
-    action.parent = parent.is_object() ? parent : Json::object();
+    action.node_args = state_.shared_node_args();
+    // Selinon hands fallbacks no parent; the failure details of propagate_failures are the one addition.
+    if (!fallback || !parent.empty()) action.parent = parent.is_object() ? parent : Json::object();
   }
-  if (tracer_ && tracer_->enabled()) {
+  if (tracing()) {
     Json d = base_details();
     d[spec.is_flow ? "child_flow_name" : "task_name"] = action.node;
     d[spec.is_flow ? "child_dispatcher_id" : "task_id"] = action.id;
-    d["node_args"] = action.node_args;
-    d["parent"] = action.parent;
+    if (payloads()) {
+      d["node_args"] = value_of(action.node_args);
+      d["parent"] = action.parent;
+    }
     d["condition_str"] = edge ? Json(edge->condition_str) : Json();
     d["foreach_str"] = edge && edge->foreach ? Json(edge->foreach_str) : Json();
     d["edge"] = edge ? Json(edge->index) : Json();
     trace(spec.is_flow ? TraceEvent::SUBFLOW_SCHEDULE : TraceEvent::TASK_SCHEDULE, std::move(d));
   }
-  if (!spec.nowait) state_.active.push_back({node, action.id});
+  if (!spec.nowait) state_.activate(node, action.id);
   actions_.push_back(std::move(action));
 }
 
-void Step::node_succeeded(std::string_view node, const std::string& id, const Json& subflow_result) {
+bool Step::node_succeeded(std::string_view node, const std::string& id, const Json& subflow_result) {
   int idx = machine_.node_index(node);
   if (idx < 0) throw std::invalid_argument("'" + std::string(node) + "' is not a node of flow " + state_.flow_name);
-  auto it = std::find(state_.active.begin(), state_.active.end(), NodeRef{idx, id});
-  if (it == state_.active.end()) return;  // already applied, or from a previous attempt of a restarted flow
-  state_.active.erase(it);
+  // Not active: already applied, or from a previous attempt of a restarted flow.
+  if (!state_.deactivate(idx, id)) return false;
   const NodeSpec& spec = machine_.nodes[static_cast<std::size_t>(idx)];
-  if (tracer_ && tracer_->enabled()) {
+  if (tracing()) {
     Json d = base_details();
     d["node_name"] = std::string(node);
     d["node_id"] = id;
     trace(TraceEvent::NODE_SUCCESSFUL, std::move(d));
   }
-  if (spec.is_flow && !subflow_result.is_null()) state_.subflow_results[id] = subflow_result;
-  if (machine_.node_args_from_first && !spec.is_flow && state_.active.empty()) {
-    bool first = std::all_of(state_.finished.begin(), state_.finished.end(), [](const auto& v) { return v.empty(); });
-    if (first) {
-      if (!reader_) throw std::logic_error("node_args_from_first needs a result storage");
-      state_.node_args = reader_->read(state_.flow_name, std::string(node), id);
-    }
+  if (spec.is_flow && !subflow_result.is_null()) state_.set_subflow_result(id, subflow_result);
+  if (machine_.node_args_from_first && !spec.is_flow && state_.active().empty() && state_.nothing_finished()) {
+    if (!reader_) throw std::logic_error("node_args_from_first needs a result storage");
+    state_.set_node_args(share(reader_->read(state_.flow_name, std::string(node), id)));
   }
   if (machine_.on_node_succeeded) machine_.on_node_succeeded(*this, idx, id);
-  state_.finished[static_cast<std::size_t>(idx)].push_back(id);
+  state_.add_finished(idx, id);
   settle();
+  return true;
 }
 
-void Step::node_failed(std::string_view node, const std::string& id, const std::string& what,
+bool Step::node_failed(std::string_view node, const std::string& id, const std::string& what,
                        const Json& subflow_result) {
   int idx = machine_.node_index(node);
   if (idx < 0) throw std::invalid_argument("'" + std::string(node) + "' is not a node of flow " + state_.flow_name);
-  auto it = std::find(state_.active.begin(), state_.active.end(), NodeRef{idx, id});
-  if (it == state_.active.end()) return;
-  state_.active.erase(it);
-  if (tracer_ && tracer_->enabled()) {
+  if (!state_.deactivate(idx, id)) return false;
+  if (tracing()) {
     Json d = base_details();
     d["node_name"] = std::string(node);
     d["node_id"] = id;
     d["what"] = what;
     trace(TraceEvent::NODE_FAILURE, std::move(d));
   }
-  state_.failed[static_cast<std::size_t>(idx)].push_back(id);
+  state_.add_failed(idx, id);
   // Kept so fallbacks can be told what failed inside (propagate_failures / propagate_compound_failures).
   if (machine_.nodes[static_cast<std::size_t>(idx)].is_flow && !subflow_result.is_null()) {
-    state_.subflow_results[id] = subflow_result;
+    state_.set_subflow_result(id, subflow_result);
   }
   if (machine_.on_node_failed) machine_.on_node_failed(*this, idx, id);
-  if (ended_) return;
-  settle();
+  if (!ended_) settle();
+  return true;
 }
 
 void Step::fail_eagerly(int node, const std::string& id) {
-  if (tracer_ && tracer_->enabled()) {
+  if (tracing()) {
     Json d = base_details();
     d["node_name"] = std::string(machine_.nodes[static_cast<std::size_t>(node)].name);
     d["node_id"] = id;
@@ -238,26 +236,25 @@ void Step::fail_eagerly(int node, const std::string& id) {
 }
 
 void Step::settle() {
-  if (ended_ || !state_.active.empty()) return;
+  if (ended_ || !state_.active().empty()) return;
   if (state_.has_failures()) {
     bool started = run_fallbacks();
     if (!started && state_.has_failures()) {
       flow_failed();
       return;
     }
-    if (!state_.active.empty()) return;
+    if (!state_.active().empty()) return;
   }
   ended_ = true;
-  state_.status = FlowState::Status::succeeded;
+  state_.set_status(FlowState::Status::succeeded);
   Action action;
   action.kind = Action::Kind::finish_flow;
   action.node = state_.flow_name;
   action.id = state_.dispatcher_id;
-  action.result = state_.result(machine_);
-  if (tracer_ && tracer_->enabled()) {
+  if (tracing()) {
     Json d = base_details();
-    d["state"] = action.result;
-    d["node_args"] = state_.node_args;
+    d["state"] = state_.result(machine_);
+    d["node_args"] = state_.node_args();
     trace(TraceEvent::FLOW_END, std::move(d));
   }
   actions_.push_back(std::move(action));
@@ -267,16 +264,16 @@ bool Step::run_fallbacks() {
   // Failed node names, sorted by name: failure entries are matched greedily, larger sets first, ties broken by
   // the lexicographic order of the sorted names (itertools.combinations order).
   std::vector<int> failed;
-  for (std::size_t i = 0; i < state_.failed.size(); ++i) {
-    if (!state_.failed[i].empty()) failed.push_back(static_cast<int>(i));
+  for (std::size_t i = 0; i < machine_.nodes.size(); ++i) {
+    if (!state_.failed(static_cast<int>(i)).empty()) failed.push_back(static_cast<int>(i));
   }
   std::sort(failed.begin(), failed.end(), [&](int a, int b) {
     return machine_.nodes[static_cast<std::size_t>(a)].name < machine_.nodes[static_cast<std::size_t>(b)].name;
   });
   auto still_failed = [&](const std::vector<int>& set) {
-    return std::all_of(set.begin(), set.end(), [&](int n) { return !state_.failed[static_cast<std::size_t>(n)].empty(); });
+    return std::all_of(set.begin(), set.end(), [&](int n) { return !state_.failed(n).empty(); });
   };
-  static const std::vector<std::pair<std::string, std::string>> no_sources;
+  static const Sources no_sources;
   bool started_any = false;
   for (std::size_t size = failed.size(); size >= 1; --size) {
     std::vector<bool> mask(failed.size(), false);
@@ -295,14 +292,14 @@ bool Step::run_fallbacks() {
         bool matched = false;
         bool keep_going = true;
         for (const auto& fallback : entry->fallbacks) {
-          ConditionContext ctx(state_.flow_name, no_sources, state_.node_args, reader_, mocks_);
+          ConditionContext ctx(state_.flow_name, no_sources, state_.node_args(), reader_, mocks_);
           bool ok = !fallback.condition || fallback.condition(ctx);
-          if (tracer_ && tracer_->enabled()) {
+          if (tracing()) {
             Json d = base_details();
             Json nodes = Json::array();
             for (int n : combination) {
               nodes.push_back({{"name", std::string(machine_.nodes[static_cast<std::size_t>(n)].name)},
-                               {"id", state_.failed[static_cast<std::size_t>(n)].front()}});
+                               {"id", state_.failed(n).front()}});
             }
             d["nodes"] = nodes;
             Json fb = Json::array();
@@ -323,10 +320,7 @@ bool Step::run_fallbacks() {
           }
         }
         if (matched) {
-          for (int n : combination) {
-            auto& ids = state_.failed[static_cast<std::size_t>(n)];
-            ids.erase(ids.begin());
-          }
+          for (int n : combination) state_.drop_first_failure(n);
         }
         if (!keep_going) return started_any;
         if (!matched) break;
@@ -338,35 +332,33 @@ bool Step::run_fallbacks() {
 
 void Step::flow_failed() {
   ended_ = true;
-  bool will_retry = state_.retried_count < machine_.max_retry;
-  Json result = state_.result(machine_);
-  if (tracer_ && tracer_->enabled()) {
+  bool will_retry = state_.retried_count() < machine_.max_retry;
+  if (tracing()) {
     Json d = base_details();
-    d["state"] = result;
+    d["state"] = state_.result(machine_);
     d["will_retry"] = will_retry;
-    d["retried_count"] = state_.retried_count;
+    d["retried_count"] = state_.retried_count();
     trace(TraceEvent::FLOW_FAILURE, std::move(d));
   }
   Action action;
   action.node = state_.flow_name;
   action.id = state_.dispatcher_id;
-  action.result = std::move(result);
   if (will_retry) {
     // Until the restart (after retry_countdown) nothing of this attempt may advance the flow: nodes still running
     // are orphaned, as in Selinon, and their late results are ignored.
-    state_.active.clear();
+    state_.clear_active();
     action.kind = Action::Kind::restart_flow;
     action.countdown_seconds = machine_.retry_countdown;
   } else {
-    state_.status = FlowState::Status::failed;
+    state_.set_status(FlowState::Status::failed);
     action.kind = Action::Kind::fail_flow;
   }
   actions_.push_back(std::move(action));
 }
 
 Json Step::expand_subflow(const std::string& child_id, std::string_view nodes_key, bool compound) const {
-  auto it = state_.subflow_results.find(child_id);
-  if (it == state_.subflow_results.end()) return Json::object();
+  const Json* child = state_.subflow_result(child_id);
+  if (!child) return Json::object();
   // Recursion over the nested results carried in each flow result ("subflows": id -> result): an id found there is
   // a sub-flow, expanded into a map of its own (nested) or into the same map (compound); task ids are listed.
   std::function<void(const Json&, Json&)> collect = [&](const Json& result, Json& out) {
@@ -394,7 +386,7 @@ Json Step::expand_subflow(const std::string& child_id, std::string_view nodes_ke
     }
   };
   Json out = Json::object();
-  collect(it->second, out);
+  collect(*child, out);
   return out;
 }
 
@@ -410,7 +402,7 @@ Json Step::failure_parent(const std::vector<int>& failed_nodes) const {
   for (int n : failed_nodes) {
     const NodeSpec& spec = machine_.nodes[static_cast<std::size_t>(n)];
     if (!spec.is_flow || !(spec.propagate_failures || spec.propagate_compound_failures)) continue;
-    const auto& ids = state_.failed[static_cast<std::size_t>(n)];
+    const auto& ids = state_.failed(n);
     if (ids.empty()) continue;
     parent[std::string(spec.name)] = expand_subflow(ids.front(), "failed_nodes", spec.propagate_compound_failures);
   }

@@ -9,24 +9,12 @@
 
 namespace selinon {
 
-TaskMessage TaskMessage::from_json(const Json& j) {
-  TaskMessage m;
-  m.task_name = j.at("task_name").get<std::string>();
-  m.flow_name = j.at("flow_name").get<std::string>();
-  m.task_id = j.at("task_id").get<std::string>();
-  m.dispatcher_id = j.at("dispatcher_id").get<std::string>();
-  m.node_args = j.value("node_args", Json());
-  m.parent = j.value("parent", Json::object());
-  m.retried_count = j.value("retried_count", 0);
-  return m;
-}
-
 TaskRunner::TaskRunner(const TaskBinding& binding, const TaskMessage& message, const ResultReader& results,
-                       const Tracer& tracer, std::shared_ptr<const MockScript> mocks, bool mock_all,
+                       const Tracer& tracer, const TaskSource* task_source,
                        std::function<DataStorage&(std::string_view)> storage,
                        std::shared_ptr<std::atomic<int>> abandoned_runs)
-    : binding_(binding), message_(message), results_(results), tracer_(tracer), mocks_(std::move(mocks)),
-      mock_all_(mock_all), storage_(std::move(storage)), abandoned_runs_(std::move(abandoned_runs)) {}
+    : binding_(binding), message_(message), results_(results), tracer_(tracer), task_source_(task_source),
+      storage_(std::move(storage)), abandoned_runs_(std::move(abandoned_runs)) {}
 
 namespace {
 
@@ -40,7 +28,7 @@ struct TaskTimeout : std::runtime_error {
 Json TaskRunner::run_task(std::shared_ptr<TaskContext> context) {
   std::shared_ptr<Task> task = instantiate();
   task->bind(context.get());
-  if (binding_.timeout_seconds <= 0) return task->run(message_.node_args);
+  if (binding_.timeout_seconds <= 0) return task->run(value_of(message_.node_args));
   // C++ cannot stop a thread from outside: a task past its timeout is failed at once and left to finish on its
   // own thread (it can notice through cancelled()); its result is discarded and the worker thread moves on.
   auto outcome = std::make_shared<std::promise<Json>>();
@@ -49,7 +37,7 @@ Json TaskRunner::run_task(std::shared_ptr<TaskContext> context) {
   if (abandoned) ++*abandoned;
   std::thread([task, context, outcome, abandoned, node_args = message_.node_args] {
     try {
-      outcome->set_value(task->run(node_args));
+      outcome->set_value(task->run(value_of(node_args)));
     } catch (...) {
       outcome->set_exception(std::current_exception());
     }
@@ -65,8 +53,13 @@ Json TaskRunner::run_task(std::shared_ptr<TaskContext> context) {
 
 Json TaskRunner::details() const {
   if (!tracer_.enabled()) return Json();  // untraced workers skip building event payloads (hot path)
-  return {{"flow_name", message_.flow_name}, {"task_name", message_.task_name}, {"task_id", message_.task_id},
-          {"dispatcher_id", message_.dispatcher_id}, {"node_args", message_.node_args}, {"parent", message_.parent}};
+  Json d = {{"flow_name", message_.flow_name}, {"task_name", message_.task_name}, {"task_id", message_.task_id},
+            {"dispatcher_id", message_.dispatcher_id}};
+  if (tracer_.payloads()) {
+    d["node_args"] = value_of(message_.node_args);
+    d["parent"] = message_.parent;
+  }
+  return d;
 }
 
 void TaskRunner::trace(TraceEvent event, Json d) const {
@@ -74,10 +67,12 @@ void TaskRunner::trace(TraceEvent event, Json d) const {
 }
 
 std::unique_ptr<Task> TaskRunner::instantiate() const {
-  std::string name(binding_.name);
-  if (mocks_ && mocks_->mocks_task(name)) return std::make_unique<MockTask>(mocks_);
-  if (mock_all_ || !binding_.make) {
-    return std::make_unique<MockTask>(mocks_ ? mocks_ : std::make_shared<const MockScript>());
+  if (task_source_) {
+    if (auto replacement = task_source_->replace(binding_)) return replacement;
+  }
+  if (!binding_.make) {
+    throw FatalTaskError("task " + std::string(binding_.name) + " has no code in this worker (built with "
+                         "MOCK_ALL_TASKS, and no mock script given)");
   }
   return binding_.make();
 }
@@ -102,7 +97,7 @@ TaskOutcome TaskRunner::failure(const std::string& what, bool retryable) {
   if (!binding_.storage.empty() && !binding_.storage_readonly) {
     try {
       auto record = storage_(binding_.storage)
-                        .store_error(message_.node_args, message_.flow_name, std::string(binding_.storage_task_name),
+                        .store_error(value_of(message_.node_args), message_.flow_name, std::string(binding_.storage_task_name),
                                      message_.task_id, what);
       Json s = details();
       s["storage_name"] = std::string(binding_.storage);
@@ -133,7 +128,7 @@ TaskOutcome TaskRunner::run() {
     if (!binding_.storage.empty()) context->storage = &storage_(binding_.storage);
     Json result = run_task(context);
     if (!binding_.storage.empty() && !binding_.storage_readonly) {
-      std::string record = context->storage->store(message_.node_args, message_.flow_name,
+      std::string record = context->storage->store(value_of(message_.node_args), message_.flow_name,
                                                   std::string(binding_.storage_task_name), message_.task_id, result);
       Json d = details();
       d["storage_name"] = std::string(binding_.storage);

@@ -1,4 +1,4 @@
-// Runs one task message: instantiates the task (or its mock), runs it, stores its result, decides about retries.
+// Runs one task message: instantiates the task (or its stand-in), runs it, stores its result, decides about retries.
 #pragma once
 
 #include <atomic>
@@ -7,23 +7,12 @@
 #include <memory>
 #include <string>
 
-#include "selinon/mock.hpp"
+#include "selinon/message.hpp"
 #include "selinon/system.hpp"
+#include "selinon/task_source.hpp"
 #include "selinon/trace.hpp"
 
 namespace selinon {
-
-struct TaskMessage {
-  std::string task_name;
-  std::string flow_name;
-  std::string task_id;
-  std::string dispatcher_id;
-  Json node_args;
-  Json parent;
-  int retried_count = 0;
-
-  static TaskMessage from_json(const Json& json);  // throws on a malformed message
-};
 
 struct TaskOutcome {
   enum class Kind { succeeded, failed, retry };
@@ -36,7 +25,7 @@ struct TaskOutcome {
 class TaskRunner {
  public:
   TaskRunner(const TaskBinding& binding, const TaskMessage& message, const ResultReader& results,
-             const Tracer& tracer, std::shared_ptr<const MockScript> mocks, bool mock_all,
+             const Tracer& tracer, const TaskSource* task_source,
              std::function<DataStorage&(std::string_view)> storage,
              std::shared_ptr<std::atomic<int>> abandoned_runs = nullptr);
   TaskOutcome run();
@@ -53,8 +42,7 @@ class TaskRunner {
   const TaskMessage& message_;
   const ResultReader& results_;
   const Tracer& tracer_;
-  std::shared_ptr<const MockScript> mocks_;
-  bool mock_all_;
+  const TaskSource* task_source_;
   std::function<DataStorage&(std::string_view)> storage_;
   std::shared_ptr<std::atomic<int>> abandoned_runs_;  // runs still going after their timeout (engine waits for them)
 };

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include <selinon/engine.hpp>
-#include <selinon/inproc_broker.hpp>
+#include <selinon/backends/memory.hpp>
 #include <selinon/mock.hpp>
 #include <selinon/system.hpp>
 #include <selinon/trace.hpp>
@@ -70,12 +70,12 @@ int finished_task_count(const Json& result) {
 // K runs of the scenario's flow started at once; returns the wall time from the first start to the last end.
 // Throws std::runtime_error when a run does not succeed with exactly the expected tasks.
 double run_runtime(const Scenario& s, int flows, int threads) {
-  selinon::InprocBroker broker;
+  selinon::MemoryBackend backend;
   selinon::EngineOptions options;
-  options.mocks = std::make_shared<const selinon::MockScript>();  // empty script: every task returns null
-  selinon::Engine engine(s.system, broker, std::make_shared<selinon::Tracer>(), std::move(options));
+  options.task_source = std::make_shared<const selinon::MockScript>();  // empty script: every task returns null
+  selinon::Engine engine(s.system, backend, std::make_shared<selinon::Tracer>(), std::move(options));
   std::atomic<bool> stop{false};
-  std::thread server([&] { selinon::serve(engine, broker, engine.queues(), threads, stop); });
+  std::thread server([&] { selinon::serve(engine, backend, engine.queues(), threads, stop); });
   // Let the workers reach consume() so thread start-up is not timed (the floor's pool is also started untimed).
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
 
@@ -85,7 +85,7 @@ double run_runtime(const Scenario& s, int flows, int threads) {
   ids.reserve(static_cast<std::size_t>(flows));
   for (int k = 0; k < flows; ++k) ids.push_back(engine.start_flow(s.flow, s.node_args(k)));
   for (const auto& id : ids) {
-    auto outcome = engine.wait(id, std::chrono::seconds(120));
+    auto outcome = backend.wait_flow(id, std::chrono::seconds(120));
     if (!outcome || outcome->status != selinon::FlowState::Status::succeeded) {
       failure = "flow " + id + " did not succeed" + (outcome ? ": " + outcome->result.dump() : std::string());
       break;
@@ -99,7 +99,7 @@ double run_runtime(const Scenario& s, int flows, int threads) {
   }
   const double elapsed = seconds_since(start);
   stop = true;
-  broker.shutdown();
+  backend.shutdown();
   server.join();
   if (!failure.empty()) throw std::runtime_error(s.label + ": " + failure);
   return elapsed;

@@ -60,7 +60,7 @@ if(STEP STREQUAL "install")
     message(FATAL_ERROR "consumer driver error: cmake --install failed")
   endif()
   foreach(f bin/selinonc ${INCLUDEDIR}/selinon/task.hpp ${INCLUDEDIR}/selinon/flow_machine.hpp
-            ${LIBDIR}/libselinon_runtime_core.a ${LIBDIR}/libselinon_runtime_inproc.a
+            ${LIBDIR}/libselinon_runtime_core.a ${LIBDIR}/libselinon_runtime_memory.a ${LIBDIR}/libselinon_runtime_worker.a
             ${LIBDIR}/libselinon_runtime_predicates.a ${LIBDIR}/cmake/Selinon/SelinonConfig.cmake
             ${LIBDIR}/cmake/Selinon/SelinonConfigVersion.cmake ${LIBDIR}/cmake/Selinon/SelinonTargets.cmake
             ${LIBDIR}/cmake/Selinon/SelinonFlows.cmake ${LIBDIR}/pkgconfig/selinon.pc)

@@ -2,26 +2,44 @@
 #include <atomic>
 #include <memory>
 #include <set>
+#include <string>
 
 #include "harness.hpp"
+#include "signals.hpp"
 #include "systems.hpp"
 
 using namespace scenario;
 using selinon::MockScript;
 
 TEST_CASE("concurrency: a join with slow sources fires exactly once after both") {
-  for (int round = 0; round < 3; ++round) {
-    MockScript m;
-    m.set_task("T1", sleeps(0.05 * round));
-    m.set_task("T2", sleeps(0.05 * (2 - round)));
-    auto r = run_flow(scenario_edges::system(), "two_to_one", nullptr, std::move(m), 4);
-    check_clean(r);
-    CHECK(r.succeeded());
-    CHECK(r.count("T3") == 1);
-    CHECK(r.happened_before("T1", "T3"));
-    CHECK(r.happened_before("T2", "T3"));
-    CHECK(r.parent("T3") == Json::object({{"T1", r.ids("T1")[0]}, {"T2", r.ids("T2")[0]}}));
+  Signals s;
+  RunOptions o = s.options(4);
+  std::string first, second;  // the order the sources' successes reach the flow in, where the subcase fixes one
+  SUBCASE("T1's success is taken in first") {
+    o.tasks["T2"] = s.waits_for({"NODE_SUCCESSFUL:T1"});
+    first = "T1";
+    second = "T2";
   }
+  SUBCASE("both sources run at once") {
+    o.tasks["T1"] = s.waits_for({"TASK_START:T2"});
+    o.tasks["T2"] = s.waits_for({"TASK_START:T1"});
+  }
+  SUBCASE("T2's success is taken in first") {
+    o.tasks["T1"] = s.waits_for({"NODE_SUCCESSFUL:T2"});
+    first = "T2";
+    second = "T1";
+  }
+  auto r = run_flow(scenario_edges::system(), "two_to_one", nullptr, {}, o);
+  check_clean(r);
+  CHECK(r.succeeded());
+  if (!first.empty()) {
+    REQUIRE(r.index_of_end(first) >= 0);
+    CHECK(r.index_of_end(first) < r.index_of_end(second));
+  }
+  CHECK(r.count("T3") == 1);
+  CHECK(r.happened_before("T1", "T3"));
+  CHECK(r.happened_before("T2", "T3"));
+  CHECK(r.parent("T3") == Json::object({{"T1", r.ids("T1")[0]}, {"T2", r.ids("T2")[0]}}));
 }
 
 TEST_CASE("concurrency: 3 to 3 starts each destination once after all sources") {
@@ -56,8 +74,13 @@ TEST_CASE("concurrency: the cyclic diamond still forms exactly four T4 combinati
 TEST_CASE("concurrency: foreach fan-out starts items x destinations after their source") {
   MockScript m;
   m.set_foreach("three", Json::array({1, 2, 3}));
-  m.set_task("T2", sleeps(0.02));
-  auto r = run_flow(scenario_foreach::system(), "foreach_inner", nullptr, std::move(m), 4);
+  Signals s;
+  RunOptions o = s.options(4);  // three T2 wait for each other; the fourth worker runs the rest
+  o.tasks["T2"] = [&s](const Json&, const selinon::Task&) {
+    s.wait("TASK_START:T2", 3);  // the three items' T2 overlap
+    return Json();
+  };
+  auto r = run_flow(scenario_foreach::system(), "foreach_inner", nullptr, std::move(m), o);
   check_clean(r);
   CHECK(r.succeeded());
   CHECK(r.count("T2") == 3);
@@ -67,12 +90,16 @@ TEST_CASE("concurrency: foreach fan-out starts items x destinations after their 
 }
 
 TEST_CASE("concurrency: a failed branch does not stop the others and the flow fails at the end") {
+  Signals s;
+  RunOptions o = s.options(4);
+  o.tasks["T1"] = s.waits_for({"NODE_FAILURE:T2"});  // still running when the flow takes in T2's failure
   MockScript m;
-  m.set_task("T1", sleeps(0.1));
   m.set_task("T2", fails());
-  auto r = run_flow(scenario_failures::system(), "independent_branch", nullptr, std::move(m), 4);
+  auto r = run_flow(scenario_failures::system(), "independent_branch", nullptr, std::move(m), o);
   check_clean(r);
   CHECK(r.failed());
+  REQUIRE(r.index_of_end("T2") >= 0);
+  CHECK(r.index_of_end("T2") < r.index_of_end("T1"));
   CHECK(r.count("T3") == 1);
   CHECK(r.index_of_end("T3") < r.index_of(TraceEvent::FLOW_FAILURE));
 }

@@ -1,5 +1,6 @@
 // Core edge semantics end to end (spec §3.4, §3.6; upstream test_system_state.py): what starts, when, with which parent.
 #include "harness.hpp"
+#include "signals.hpp"
 #include "systems.hpp"
 
 using namespace scenario;
@@ -68,22 +69,29 @@ TEST_CASE("edges: 1 to 2 starts both destinations with the same parent") {
 
 TEST_CASE("edges: the flow waits for its slowest node (T3 finishing first does not end it)") {
   // Upstream test_1_to_2_separate: T2 is slow, T3 finishes first; the flow ends only after T2.
-  MockScript m;
-  m.set_task("T2", sleeps(0.3));
-  auto r = run_flow(sys(), "one_to_two", nullptr, std::move(m), 2);
+  Signals s;
+  RunOptions o = s.options(2);  // T2 holds one worker while the other runs T3
+  o.tasks["T2"] = s.waits_for({"NODE_SUCCESSFUL:T3"});
+  auto r = run_flow(sys(), "one_to_two", nullptr, {}, o);
   check_clean(r);
   CHECK(r.succeeded());
+  REQUIRE(r.index_of_end("T3") >= 0);
   CHECK(r.index_of_end("T3") < r.index_of_end("T2"));
   CHECK(r.index_of_end("T2") < r.index_of_end("one_to_two"));
   CHECK(r.count_event(TraceEvent::FLOW_END) == 1);
 }
 
 TEST_CASE("edges: 1 to 3 starts all three children and ends after the last one") {
-  MockScript m;
-  m.set_task("T3", sleeps(0.2));
-  auto r = run_flow(sys(), "one_to_three", nullptr, std::move(m), 3);
+  Signals s;
+  RunOptions o = s.options(3);
+  o.tasks["T3"] = s.waits_for({"NODE_SUCCESSFUL:T2", "NODE_SUCCESSFUL:T4"});  // T3 is the last child to end
+  auto r = run_flow(sys(), "one_to_three", nullptr, {}, o);
   check_clean(r);
   CHECK(r.succeeded());
+  for (const char* t : {"T2", "T4"}) {
+    REQUIRE(r.index_of_end(t) >= 0);
+    CHECK(r.index_of_end(t) < r.index_of_end("T3"));
+  }
   for (const char* t : {"T2", "T3", "T4"}) {
     CHECK(r.count(t) == 1);
     CHECK(r.parent(t) == Json::object({{"T1", r.ids("T1")[0]}}));
@@ -93,13 +101,16 @@ TEST_CASE("edges: 1 to 3 starts all three children and ends after the last one")
 
 TEST_CASE("edges: a 2 to 1 join fires once after both sources with both ids as parent") {
   // Upstream test_2_to_1: T3 does not start after only T2 finished; it starts once T1 finished too.
+  Signals s;
+  RunOptions o = s.options(2);  // T1 holds one worker while the other runs T2
+  o.tasks["T1"] = s.waits_for({"NODE_SUCCESSFUL:T2"}, Json{{"x", 1}});
   MockScript m;
-  m.set_task("T1", returns(Json{{"x", 1}}, 0.2));
   m.set_task("T2", returns(Json{{"y", 2}}));
-  auto r = run_flow(sys(), "two_to_one", Json{{"orig", true}}, std::move(m), 2);
+  auto r = run_flow(sys(), "two_to_one", Json{{"orig", true}}, std::move(m), o);
   check_clean(r);
   CHECK(r.succeeded());
   CHECK(r.count("T3") == 1);
+  REQUIRE(r.index_of_end("T2") >= 0);
   CHECK(r.index_of_end("T2") < r.index_of_end("T1"));
   CHECK(r.happened_before("T1", "T3"));
   CHECK(r.happened_before("T2", "T3"));
@@ -122,9 +133,10 @@ TEST_CASE("edges: separate edges T1 to T3 and T2 to T3 start two T3 instances") 
 }
 
 TEST_CASE("edges: a 3 to 1 join fires once after all three sources") {
-  MockScript m;
-  m.set_task("T2", sleeps(0.2));
-  auto r = run_flow(sys(), "three_to_one", nullptr, std::move(m), 3);
+  Signals s;
+  RunOptions o = s.options(3);
+  o.tasks["T2"] = s.waits_for({"NODE_SUCCESSFUL:T1", "NODE_SUCCESSFUL:T3"});  // the join's last source
+  auto r = run_flow(sys(), "three_to_one", nullptr, {}, o);
   check_clean(r);
   CHECK(r.succeeded());
   CHECK(r.count("T4") == 1);

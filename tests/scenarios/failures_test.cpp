@@ -1,5 +1,6 @@
 // Failures, fallbacks and eager failures end to end (spec §3.11, §3.12; upstream test_node_failures*.py).
 #include "harness.hpp"
+#include "signals.hpp"
 #include "systems.hpp"
 
 using namespace scenario;
@@ -33,12 +34,15 @@ TEST_CASE("failures: a failed task without fallback fails the flow and its succe
 
 TEST_CASE("failures: independent branches keep running and the flow fails only when nothing is active") {
   // Upstream test_single_failure_finish_wait: T2 fails early; T1 and its successor T3 still run.
+  Signals s;
+  RunOptions o = s.options(2);  // T1 holds one worker while the other runs T2
+  o.tasks["T1"] = s.waits_for({"NODE_FAILURE:T2"});
   MockScript m;
-  m.set_task("T1", sleeps(0.3));
   m.set_task("T2", fails());
-  auto r = run_flow(sys(), "independent_branch", nullptr, std::move(m), 2);
+  auto r = run_flow(sys(), "independent_branch", nullptr, std::move(m), o);
   check_clean(r);
   CHECK(r.failed());
+  REQUIRE(r.index_of_end("T2") >= 0);
   CHECK(r.index_of_end("T2") < r.index_of_end("T1"));
   CHECK(r.count("T3") == 1);
   CHECK(r.happened_before("T1", "T3"));
@@ -141,12 +145,16 @@ TEST_CASE("failures: a failed sub-flow without fallback fails its parent") {
 
 TEST_CASE("failures: two failures without fallback fail the flow once both are done") {
   // Upstream test_two_failures_no_fallback: after T1 fails the flow keeps waiting for T2.
+  Signals s;
+  RunOptions o = s.options(2);  // T2 holds one worker while the other runs T1
+  o.tasks["T2"] = s.fails_after({"NODE_FAILURE:T1"});
   MockScript m;
   m.set_task("T1", fails());
-  m.set_task("T2", fails(0.3));
-  auto r = run_flow(sys(), "two_failures_no_fallback", nullptr, std::move(m), 2);
+  auto r = run_flow(sys(), "two_failures_no_fallback", nullptr, std::move(m), o);
   check_clean(r);
   CHECK(r.failed());
+  REQUIRE(r.index_of_end("T1") >= 0);
+  CHECK(r.index_of_end("T1") < r.index_of_end("T2"));
   CHECK(r.index_of_end("T2") < r.index_of(TraceEvent::FLOW_FAILURE));
   CHECK(r.count_event(TraceEvent::FLOW_FAILURE) == 1);
   CHECK(r.failed_nodes() == Json{{"T1", r.ids("T1")}, {"T2", r.ids("T2")}});
@@ -154,12 +162,16 @@ TEST_CASE("failures: two failures without fallback fail the flow once both are d
 
 TEST_CASE("failures: a fallback for two nodes starts once after both failed") {
   // Upstream test_two_failures_fallback_start.
+  Signals s;
+  RunOptions o = s.options(2);  // T2 holds one worker while the other runs T1
+  o.tasks["T2"] = s.fails_after({"NODE_FAILURE:T1"});
   MockScript m;
   m.set_task("T1", fails());
-  m.set_task("T2", fails(0.3));
-  auto r = run_flow(sys(), "two_failures_fallback", nullptr, std::move(m), 2);
+  auto r = run_flow(sys(), "two_failures_fallback", nullptr, std::move(m), o);
   check_clean(r);
   CHECK(r.succeeded());
+  REQUIRE(r.index_of_end("T1") >= 0);
+  CHECK(r.index_of_end("T1") < r.index_of_end("T2"));
   CHECK(r.count("T5") == 1);
   CHECK(r.happened_before("T2", "T5"));
   CHECK(r.fallbacks_started() == std::vector<Json>{list({"T5"})});
@@ -204,14 +216,20 @@ TEST_CASE("failures: a failing fallback without its own fallback fails the flow"
 
 TEST_CASE("failures: several failed instances of one node are each handled once nothing is active") {
   // Upstream test_multiple_failured_tasks: two T1 fail, the true fallback applies twice after Slow finished.
+  Signals s;
+  RunOptions o = s.options(3);  // Slow holds one worker while the others run both T1
+  o.tasks["Slow"] = [&s](const Json&, const selinon::Task&) {
+    s.wait("NODE_FAILURE:T1", 2);  // the flow has taken in both failures and still waits for Slow
+    return Json();
+  };
   MockScript m;
   m.set_task("T1", fails());
-  m.set_task("Slow", sleeps(0.3));
-  auto r = run_flow(sys(), "failed_instances", nullptr, std::move(m), 3);
+  auto r = run_flow(sys(), "failed_instances", nullptr, std::move(m), o);
   check_clean(r);
   CHECK(r.succeeded());
   CHECK(r.count("T1") == 2);
   CHECK(r.fallbacks_started() == std::vector<Json>{true, true});
+  REQUIRE(r.index_of_end("Slow") >= 0);
   CHECK(r.index_of_end("Slow") < r.index_of(TraceEvent::FALLBACK_START));
   CHECK(r.failed_nodes().empty());
 }
@@ -233,11 +251,13 @@ TEST_CASE("failures: a sub-flow with several failed tasks is absorbed by a true 
 TEST_CASE("failures: a fallback for a task and two failed sub-flows waits until nothing is active") {
   // Upstream test_flow_failure, reduced: TaskX for {T2, failing_child, failing_child2} starts only after Slow
   // finished, once, with no parent.
+  Signals s;
+  RunOptions o = s.options(4);  // Slow holds one worker while the others run T2 and both sub-flows
+  o.tasks["Slow"] = s.waits_for({"NODE_FAILURE:T2", "NODE_FAILURE:failing_child", "NODE_FAILURE:failing_child2"});
   MockScript m;
   m.set_task("T1", fails());
   m.set_task("T2", fails());
-  m.set_task("Slow", sleeps(0.5));
-  auto r = run_flow(sys(), "nested_failure", nullptr, std::move(m), 4);
+  auto r = run_flow(sys(), "nested_failure", nullptr, std::move(m), o);
   check_clean(r);
   CHECK(r.succeeded());
   REQUIRE(r.count("TaskX") == 1);
@@ -309,14 +329,16 @@ TEST_CASE("failures: fallback conditions true false true start the first and thi
 TEST_CASE("failures: an eager failure fails the flow at once without waiting for active nodes") {
   // Upstream test_eager_failures: T2 is eager; the failure state has active {T3}, finished {T1}, failed {T2}. T3
   // finishes after the flow failed, so its successor T4 never starts.
-  MockScript m;
-  m.set_task("T2", fails(0.3));
-  m.set_task("T3", sleeps(1.2));
-  auto r = run_flow(sys(), "eager", nullptr, std::move(m), 4);
+  Signals s;
+  RunOptions o = s.options(4);  // T2 and T3 hold two workers while the others run T1 and the dispatcher
+  o.tasks["T2"] = s.fails_after({"NODE_SUCCESSFUL:T1"});
+  o.tasks["T3"] = s.waits_for({"FLOW_FAILURE:eager"});
+  auto r = run_flow(sys(), "eager", nullptr, {}, o);
   check_clean(r);
   CHECK(r.failed());
   CHECK(r.count_event(TraceEvent::EAGER_FAILURE) == 1);
   long failure = r.index_of(TraceEvent::FLOW_FAILURE);
+  REQUIRE(failure >= 0);
   CHECK(failure < r.index_of_end("T3"));
   CHECK(r.count("T4") == 0);
   auto state = r.events(TraceEvent::FLOW_FAILURE).at(0).at("state");

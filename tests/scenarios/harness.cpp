@@ -9,9 +9,19 @@
 #include <set>
 #include <thread>
 
-#include <selinon/inproc_broker.hpp>
+#include <stdlib.h>
+#include <filesystem>
+
+#include <selinon/backends/memory.hpp>
+#include <selinon/storages/memory.hpp>
 
 namespace scenario {
+
+std::string& backend_name() {
+  static std::string name = "memory";
+  return name;
+}
+
 namespace {
 
 using selinon::TraceRecord;
@@ -44,6 +54,32 @@ RunResult run_flow(const selinon::SystemDescriptor& system, std::string flow, Js
   return run_flow(system, std::move(flow), std::move(node_args), std::move(mocks), std::move(options));
 }
 
+TestBackend::TestBackend() {
+  if (backend_name() == "memory") {
+    backend = std::make_unique<selinon::MemoryBackend>();
+    return;
+  }
+  char pattern[] = "/tmp/selinon-scenario-XXXXXX";
+  const char* dir = ::mkdtemp(pattern);
+  REQUIRE_MESSAGE(dir != nullptr, "cannot create a temporary directory");
+  directory = dir;
+  backend = selinon::open_backend(backend_name() + "://" + directory + "/flows.db");
+}
+
+TestBackend::~TestBackend() {
+  backend.reset();
+  if (!directory.empty()) std::filesystem::remove_all(directory);
+}
+
+selinon::EngineOptions engine_options(std::shared_ptr<const selinon::MockScript> mocks) {
+  selinon::EngineOptions options;
+  options.task_source = std::move(mocks);
+  options.builtin_storage = [](const selinon::StorageBinding&, const Json& configuration) {
+    return std::make_unique<selinon::MemoryStorage>(configuration);
+  };
+  return options;
+}
+
 RunResult run_flow(const selinon::SystemDescriptor& base, std::string flow, Json node_args,
                    selinon::MockScript mocks, RunOptions options) {
   // A copy of the descriptor so tasks written in the test can replace their mocks (the engine keeps a reference,
@@ -59,32 +95,22 @@ RunResult run_flow(const selinon::SystemDescriptor& base, std::string flow, Json
     }
   }
 
-  selinon::InprocBroker broker;
+  TestBackend test_backend;
+  selinon::Backend& backend = *test_backend.backend;
   auto tracer = std::make_shared<selinon::Tracer>();
   auto sink = std::make_shared<selinon::RecordingTraceSink>();
   tracer->add(sink);
-  selinon::EngineOptions engine_options;
-  engine_options.mocks = std::make_shared<const selinon::MockScript>(std::move(mocks));
-  const std::string dead_letter_queue = engine_options.dead_letter_queue;
-  selinon::Engine engine(system, broker, tracer, std::move(engine_options));
+  for (const auto& extra : options.trace_sinks) tracer->add(extra);
+  auto script = std::make_shared<const selinon::MockScript>(std::move(mocks));
+  selinon::Engine engine(system, backend, tracer, engine_options(script));
 
   RunResult out;
   std::atomic<bool> stop{false};
-  // The engine's queues only: served with "all queues" the workers would consume dead letters too.
-  std::thread server([&] { selinon::serve(engine, broker, engine.queues(), options.concurrency, stop); });
-  // Dead letters are collected (and acknowledged, so the broker can become idle).
-  std::thread dead_letters([&] {
-    while (!stop.load()) {
-      auto delivery = broker.consume({dead_letter_queue}, std::chrono::milliseconds(50));
-      if (!delivery) continue;
-      out.dead_letters.push_back(delivery->body);
-      broker.ack(*delivery);
-    }
-  });
+  std::thread server([&] { selinon::serve(engine, backend, engine.queues(), options.concurrency, stop); });
 
   const auto begin = std::chrono::steady_clock::now();
   out.dispatcher_id = engine.start_flow(flow, std::move(node_args));
-  auto outcome = engine.wait(out.dispatcher_id, options.timeout);
+  auto outcome = backend.wait_flow(out.dispatcher_id, options.timeout);
   if (!outcome || outcome->status == selinon::FlowState::Status::running) {
     out.timed_out = true;
   } else {
@@ -92,16 +118,18 @@ RunResult run_flow(const selinon::SystemDescriptor& base, std::string flow, Json
     out.result = outcome->result;
     auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - begin);
     auto left = std::max(std::chrono::milliseconds(1), options.timeout - spent);
-    if (!broker.wait_idle(left)) out.timed_out = true;
+    if (!backend.wait_idle(left)) out.timed_out = true;
   }
   stop = true;
-  broker.shutdown();
+  backend.shutdown();
   server.join();
-  dead_letters.join();
+  for (const auto& letter : backend.dead_letters()) {
+    out.dead_letters.push_back({{"queue", letter.queue}, {"reason", letter.reason}, {"message", letter.body}});
+  }
   out.records = sink->records();
   if (out.timed_out) {
-    FAIL_CHECK("flow '" << flow << "' did not end (and the broker did not become idle) within "
-                        << options.timeout.count() << " ms");
+    FAIL_CHECK("flow '" << flow << "' did not end (and the backend did not become idle) within "
+                        << options.timeout.count() << " ms on backend " << backend_name());
   }
   return out;
 }

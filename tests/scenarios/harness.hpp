@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 
 #include <doctest/doctest.h>
 
+#include <selinon/backend.hpp>
 #include <selinon/engine.hpp>
 #include <selinon/mock.hpp>
 #include <selinon/system.hpp>
@@ -28,7 +30,23 @@ struct RunOptions {
   int concurrency = 1;
   std::chrono::milliseconds timeout{10000};
   std::map<std::string, TaskFn> tasks;  // these tasks run this code instead of their mock
+  std::vector<std::shared_ptr<selinon::TraceSink>> trace_sinks;  // see every record, after the run has recorded it
 };
+
+// The backend every scenario runs on ("memory", "sqlite"): the suite is the backends' conformance suite.
+// Chosen with --backend=NAME on the test binary's command line.
+std::string& backend_name();
+
+// A fresh backend of that kind (SQLite: a database in a temporary directory removed afterwards).
+struct TestBackend {
+  TestBackend();
+  ~TestBackend();
+  std::string directory;
+  std::unique_ptr<selinon::Backend> backend;
+};
+
+// Engine options of a scenario: the mock script as task source, memory result storages.
+selinon::EngineOptions engine_options(std::shared_ptr<const selinon::MockScript> mocks);
 
 // One run of a task (its first attempt's TASK_START; retries keep the id).
 struct TaskRun {

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "harness.hpp"
+#include "signals.hpp"
 #include "systems.hpp"
 
 using namespace scenario;
@@ -13,10 +14,9 @@ using Names = std::vector<std::string>;
 namespace {
 const selinon::SystemDescriptor& sys() { return scenario_retries::system(); }
 
-MockBehaviour fail_times(int n, double sleep_seconds = 0) {
+MockBehaviour fail_times(int n) {
   MockBehaviour b;
   b.fail_times = n;
-  b.sleep_seconds = sleep_seconds;
   return b;
 }
 }  // namespace
@@ -112,27 +112,39 @@ TEST_CASE("retries: a flow failing more often than max_retry fails for good") {
 TEST_CASE("retries: an eager failure restarts the flow at once and orphans the still running node") {
   // T2 of the first attempt is still running when T1 fails eagerly; the restart runs T1 and T2 again and the
   // orphaned T2's completion does not count.
+  Signals s;
+  RunOptions o = s.options(3);  // the first T2 holds one worker while the others run T1 and the restart
+  o.tasks["T2"] = s.waits_for({"FLOW_RETRY:eager_restart"});  // the second attempt's T2 finds it raised
   MockScript m;
   m.set_task("T1", fail_times(1));
-  m.set_task("T2", sleeps(0.3));
-  auto r = run_flow(sys(), "eager_restart", nullptr, std::move(m), 3);
+  auto r = run_flow(sys(), "eager_restart", nullptr, std::move(m), o);
   check_clean(r);
   CHECK(r.succeeded());
   CHECK(r.count_event(TraceEvent::EAGER_FAILURE) == 1);
   REQUIRE(r.count("T2") == 2);
+  REQUIRE(r.index_of(TraceEvent::FLOW_RETRY) >= 0);
   CHECK(r.index_of(TraceEvent::FLOW_RETRY) < r.index_of_end(r.ids("T2")[0]));
   CHECK(r.finished("T2") == Names{r.ids("T2")[1]});
 }
 
 TEST_CASE("retries: a node of the failed attempt finishing before the delayed restart starts nothing") {
+  Signals s;
+  RunOptions o = s.options(3);  // the first T2 holds one worker while the others run T1 and the dispatcher
+  // The first attempt's T2 ends once that attempt has failed, so during the 1 s retry_countdown; the second
+  // attempt's T2 finds the signal raised.
+  o.tasks["T2"] = s.waits_for({"FLOW_RETRY:eager_restart_delayed"});
   MockScript m;
   m.set_task("T1", fail_times(1));
-  m.set_task("T2", sleeps(0.2));  // ends during the 1 s retry_countdown
-  auto r = run_flow(sys(), "eager_restart_delayed", nullptr, std::move(m), 3);
+  auto r = run_flow(sys(), "eager_restart_delayed", nullptr, std::move(m), o);
   check_clean(r);
   CHECK(r.succeeded());
-  CHECK(r.count("T2") == 2);
-  CHECK(r.count("T3") == 1);  // only from the second attempt's T2
+  REQUIRE(r.count("T2") == 2);
+  // The scenario itself: the first attempt's T2 ended while the restart was still due.
+  long restart = r.index_of(TraceEvent::FLOW_START, [](const Json& d) { return d.value("retried_count", 0) == 1; });
+  REQUIRE(r.index_of_end(r.ids("T2")[0]) >= 0);
+  CHECK(r.index_of(TraceEvent::FLOW_RETRY) < r.index_of_end(r.ids("T2")[0]));
+  CHECK(r.index_of_end(r.ids("T2")[0]) < restart);
+  REQUIRE(r.count("T3") == 1);  // only from the second attempt's T2
   CHECK(r.ended_before_started(r.ids("T2")[1], r.ids("T3")[0]));
 }
 

@@ -39,6 +39,10 @@ TEST_CASE("subflows: a task after a sub-flow starts only after the sub-flow fini
   // Without propagate_node_args / propagate_parent the sub-flow gets null for both.
   CHECK(children[0].node_args.is_null());
   CHECK(children[0].parent.is_null());
+  // The child run itself starts with a null parent too (as Selinon), not an empty map.
+  auto child_starts = r.flow_starts("flow2");
+  REQUIRE(child_starts.size() == 1);
+  CHECK(child_starts[0].at("parent").is_null());
   CHECK(children[0].parent_dispatcher_id == r.dispatcher_id);
   CHECK(r.happened_before("Task1", "flow2"));
   CHECK(r.happened_before("flow2", "Task2"));

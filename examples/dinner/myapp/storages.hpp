@@ -1,7 +1,7 @@
 // The dinner example's storages: a kitchen keeps results in memory, keyed by task id.
 #pragma once
 
-#include <selinon/storage.hpp>
+#include <selinon/storages/memory.hpp>
 
 // One adapter class per storage name of nodes.yml (classname defaults to the storage name).
 class KitchenStorage : public selinon::DataStorage {

@@ -3,7 +3,6 @@
 // except reading stored results for conditions through the ResultReader.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,27 +15,27 @@
 
 namespace selinon {
 
-class MockScript;
+class TaskSource;
 
 // What a condition or foreach function sees: the results of the source tasks of one combination and the flow's
 // node_args.
 class ConditionContext {
  public:
   ConditionContext(std::string_view flow_name, const std::vector<std::pair<std::string, std::string>>& sources,
-                   const Json& node_args, const ResultReader* reader, const MockScript* mocks = nullptr);
+                   const Json& node_args, const ResultReader* reader, const TaskSource* mocks = nullptr);
   // Stored result of source task `task` in this combination. Throws when `task` is not a task source.
   const Json& result(std::string_view task) const;
   const Json& node_args() const { return node_args_; }
   std::string_view flow_name() const { return flow_name_; }
-  // The mock script when running with scripted foreach functions and predicates (MOCK_ALL_TASKS builds).
-  const MockScript* mocks() const { return mocks_; }
+  // The stand-ins for foreach functions and predicates when running scripted (MOCK_ALL_TASKS builds).
+  const TaskSource* mocks() const { return mocks_; }
 
  private:
   std::string_view flow_name_;
   const std::vector<std::pair<std::string, std::string>>& sources_;  // task name -> instance id
   const Json& node_args_;
   const ResultReader* reader_;
-  const MockScript* mocks_;
+  const TaskSource* mocks_;
   mutable std::vector<std::pair<std::string, Json>> cache_;  // a result read once per evaluation
 };
 
@@ -103,29 +102,33 @@ struct FlowMachine {
   int node_index(std::string_view node) const;  // -1 when not a node of this flow
 };
 
-// Something the runtime must do after a transition is committed.
+// Something the runtime must do once a transition is committed.
 struct Action {
   enum class Kind { run_task, start_subflow, finish_flow, fail_flow, restart_flow };
   Kind kind = Kind::run_task;
-  std::string node;      // task or sub-flow name
-  std::string id;        // its new id (task id / child dispatcher id)
-  Json node_args;
-  Json parent;           // parent mapping handed over (null for sub-flows without propagate_parent)
-  Json result;           // finish_flow / fail_flow: the flow result
+  std::string node;       // task or sub-flow name
+  std::string id;         // its new id (task id / child dispatcher id)
+  SharedJson node_args;   // run_task: the flow's (shared); start_subflow: the child's (empty: null)
+  Json parent;            // parent mapping handed over (null: none, as Selinon's fallbacks and plain sub-flows)
   int countdown_seconds = 0;  // restart_flow
 };
 
-// Applies one event to a flow state. Generated hooks call fire()/fire_start(); the runtime calls the public
+// Makes the ids of new task and sub-flow runs.
+using IdSource = std::string (*)();
+
+// Applies one event to a flow state, in place (the caller journals and commits or rolls back the state), and
+// collects the resulting actions. Generated hooks call fire()/fire_start()/fail_eagerly(); the engine calls the
 // event entry points (start, node_succeeded, node_failed).
 class Step {
  public:
-  Step(const FlowMachine& machine, FlowState& state, const ResultReader* reader, const Tracer* tracer,
-       std::function<std::string()> new_id, const MockScript* mocks = nullptr);
+  Step(const FlowMachine& machine, FlowState& state, const ResultReader* reader, TraceBuffer* trace, IdSource new_id,
+       const TaskSource* mocks = nullptr);
 
-  // Event entry points (used by the engine).
+  // Event entry points (used by the engine). They return false when the event no longer applies (a node that is
+  // not active: already handled, or orphaned by a restart).
   void start();
-  void node_succeeded(std::string_view node, const std::string& id, const Json& subflow_result = nullptr);
-  void node_failed(std::string_view node, const std::string& id, const std::string& what = {},
+  bool node_succeeded(std::string_view node, const std::string& id, const Json& subflow_result = nullptr);
+  bool node_failed(std::string_view node, const std::string& id, const std::string& what = {},
                    const Json& subflow_result = nullptr);
 
   // Called by generated code.
@@ -134,10 +137,12 @@ class Step {
   void fail_eagerly(int node, const std::string& id);
 
   const std::vector<Action>& actions() const { return actions_; }
+  std::vector<Action>& actions() { return actions_; }
   FlowState& state() { return state_; }
 
  private:
-  void fire_combination(const EdgeSpec& edge, const Json& parent, const std::vector<std::pair<std::string, std::string>>& sources);
+  using Sources = std::vector<std::pair<std::string, std::string>>;
+  void fire_combination(const EdgeSpec& edge, const Json& parent, const Sources& sources);
   void start_node(int node, const Json& parent, const Json* forced_node_args, const EdgeSpec* edge);
   void settle();
   bool run_fallbacks();
@@ -146,14 +151,16 @@ class Step {
   Json expand_subflow(const std::string& child_id, std::string_view nodes_key, bool compound) const;
   Json failure_parent(const std::vector<int>& failed_nodes) const;
   Json base_details() const;
+  bool tracing() const { return trace_ && trace_->enabled(); }
+  bool payloads() const { return trace_ && trace_->payloads(); }
   void trace(TraceEvent event, Json details) const;
 
   const FlowMachine& machine_;
   FlowState& state_;
   const ResultReader* reader_;
-  const Tracer* tracer_;
-  std::function<std::string()> new_id_;
-  const MockScript* mocks_;
+  TraceBuffer* trace_;
+  IdSource new_id_;
+  const TaskSource* mocks_;
   std::vector<Action> actions_;
   bool ended_ = false;
 };

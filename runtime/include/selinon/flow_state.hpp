@@ -119,10 +119,10 @@ class FlowState {
     };
     Kind kind = Kind::activated;
     int node = 0;
-    std::string id;
-    std::string next_id;                // deactivated: the active instance it stood before (empty: the last)
-    std::optional<Json> previous;       // subflow_result: the value it replaced
-    std::shared_ptr<Lists> lists;       // active_cleared / lists: what clear_active() / restart() replaced
+    std::string id = {};
+    std::string next_id = {};             // deactivated: the active instance it stood before (empty: the last)
+    std::optional<Json> previous = {};    // subflow_result: the value it replaced
+    std::shared_ptr<Lists> lists = {};    // active_cleared / lists: what clear_active() / restart() replaced
   };
   void record(Undo undo);
 

@@ -11,6 +11,7 @@
 #include "selinon/flow_machine.hpp"
 #include "selinon/json.hpp"
 #include "selinon/task.hpp"
+#include "selinon/task_source.hpp"
 
 namespace selinon {
 
@@ -28,8 +29,12 @@ struct MockBehaviour {
 //   tasks:      {TaskName: {result: ..., fail_times: N, always_fail: true, fatal: true, sleep: 0.5, error: "..."}}
 //   foreach:    {function_name: [items...]}           (keyed by function name or import.function)
 //   predicates: {custom_predicate_name: true|false}   (custom predicates only; default false)
-class MockScript {
+class MockScript final : public TaskSource {
  public:
+  MockScript() = default;
+  MockScript(MockScript&&) = default;
+  MockScript& operator=(MockScript&&) = default;
+
   static MockScript from_json(const Json& script);  // throws std::invalid_argument with a readable message
   static MockScript from_file(const std::string& path);  // YAML or JSON
 
@@ -40,14 +45,17 @@ class MockScript {
   bool next_run_fails(const std::string& task) const;
 
   void set_foreach(const std::string& function, Json items) { foreach_[function] = std::move(items); }
-  Json foreach_items(const std::string& import, const std::string& function) const;
   void set_predicate(const std::string& name, bool value) { predicates_[name] = value; }
-  bool predicate(const std::string& name) const;
+
+  // TaskSource: a scripted task for every task the script names or the worker has no code for.
+  std::unique_ptr<Task> replace(const TaskBinding& task) const override;
+  Json foreach_items(std::string_view import, std::string_view function) const override;
+  bool predicate(std::string_view name) const override;
 
  private:
-  std::map<std::string, MockBehaviour> tasks_;
-  std::map<std::string, Json> foreach_;
-  std::map<std::string, bool> predicates_;
+  std::map<std::string, MockBehaviour, std::less<>> tasks_;
+  std::map<std::string, Json, std::less<>> foreach_;
+  std::map<std::string, bool, std::less<>> predicates_;
   struct RunCounts {
     std::mutex mutex;
     std::map<std::string, int> runs;
@@ -59,11 +67,12 @@ class MockScript {
 // The task used for a mocked task: sleeps, fails or returns as scripted. A task absent from the script returns null.
 class MockTask final : public Task {
  public:
-  explicit MockTask(std::shared_ptr<const MockScript> script) : script_(std::move(script)) {}
+  // The script outlives its tasks: the engine holding it waits for every task run before it goes.
+  explicit MockTask(const MockScript* script) : script_(script) {}
   Json run(const Json& node_args) override;
 
  private:
-  std::shared_ptr<const MockScript> script_;
+  const MockScript* script_;
 };
 
 // Hooks the code generated for MOCK_ALL_TASKS builds calls instead of user foreach functions and predicates.

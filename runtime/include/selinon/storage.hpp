@@ -1,9 +1,7 @@
-// Result storages (Selinon's DataStorage): where task results live, read back by conditions and tasks.
+// The result storage interface (Selinon's DataStorage): where task results live, read back by conditions and tasks.
+// The adapters (memory, and those of later issues) live in selinon/storages/.
 #pragma once
 
-#include <map>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -29,20 +27,6 @@ class DataStorage {
     (void)node_args, (void)flow_name, (void)task_name, (void)task_id, (void)error;
     return std::nullopt;
   }
-};
-
-// Selinon's InMemoryStorage: records keyed by task id; storing one id twice is an error.
-class MemoryStorage final : public DataStorage {
- public:
-  explicit MemoryStorage(const Json& configuration = Json::object());
-  Json retrieve(const std::string& flow_name, const std::string& task_name, const std::string& task_id) override;
-  std::string store(const Json& node_args, const std::string& flow_name, const std::string& task_name,
-                    const std::string& task_id, const Json& result) override;
-  std::size_t size() const;
-
- private:
-  mutable std::mutex mutex_;
-  std::map<std::string, Json> records_;
 };
 
 }  // namespace selinon

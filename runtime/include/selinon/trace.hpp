@@ -41,6 +41,9 @@ class TraceSink {
  public:
   virtual ~TraceSink() = default;
   virtual void emit(const TraceRecord& record) = 0;
+  // False for sinks that never read the bulky fields (node_args, parent, results of every task): the runtime then
+  // leaves them out, so tracing a foreach of 100,000 tasks does not copy the flow's node_args 100,000 times.
+  virtual bool wants_payloads() const { return true; }
 };
 
 // Fans events out to every sink; a sink that throws is reported once to stderr and the others still run.
@@ -48,10 +51,30 @@ class Tracer {
  public:
   void add(std::shared_ptr<TraceSink> sink);
   bool enabled() const { return !sinks_.empty(); }
+  // Some sink wants node_args, parents and results in the details.
+  bool payloads() const { return payloads_; }
   void emit(TraceEvent event, Json details) const;
+  void emit(const TraceRecord& record) const;
 
  private:
   std::vector<std::shared_ptr<TraceSink>> sinks_;
+  bool payloads_ = false;
+};
+
+// The events of one transition, held back until it is committed: a transition that is rolled back or handled
+// again after a lost race leaves no trace, so the trace shows each applied transition once.
+class TraceBuffer {
+ public:
+  explicit TraceBuffer(const Tracer* tracer) : tracer_(tracer && tracer->enabled() ? tracer : nullptr) {}
+  bool enabled() const { return tracer_ != nullptr; }
+  bool payloads() const { return tracer_ && tracer_->payloads(); }
+  void emit(TraceEvent event, Json details);
+  void flush();
+  void discard() { records_.clear(); }
+
+ private:
+  const Tracer* tracer_;
+  std::vector<TraceRecord> records_;
 };
 
 // One JSON object per line, as Selinon's JSON tracer: {"details", "event", "node", "time"}.
@@ -70,6 +93,7 @@ class TextTraceSink final : public TraceSink {
  public:
   explicit TextTraceSink(std::ostream& out, bool color = false) : out_(out), color_(color) {}
   void emit(const TraceRecord& record) override;
+  bool wants_payloads() const override { return false; }
 
  private:
   std::ostream& out_;

@@ -1,6 +1,8 @@
 // Mock scripts: parsing (YAML or JSON) and the scripted task.
 #include "selinon/mock.hpp"
 
+#include "selinon/system.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
@@ -131,24 +133,29 @@ bool MockScript::next_run_fails(const std::string& task) const {
   return counts_->runs[task]++ < b->fail_times;
 }
 
-Json MockScript::foreach_items(const std::string& import, const std::string& function) const {
-  auto it = foreach_.find(import + "." + function);
+std::unique_ptr<Task> MockScript::replace(const TaskBinding& task) const {
+  if (mocks_task(std::string(task.name)) || !task.make) return std::make_unique<MockTask>(this);
+  return nullptr;
+}
+
+Json MockScript::foreach_items(std::string_view import, std::string_view function) const {
+  auto it = foreach_.find(std::string(import) + "." + std::string(function));
   if (it == foreach_.end()) it = foreach_.find(function);
   return it == foreach_.end() ? Json::array() : it->second;
 }
 
-bool MockScript::predicate(const std::string& name) const {
+bool MockScript::predicate(std::string_view name) const {
   auto it = predicates_.find(name);
   return it != predicates_.end() && it->second;
 }
 
 Json mock_foreach(const ConditionContext& ctx, std::string_view import, std::string_view function) {
   if (!ctx.mocks()) return Json::array();
-  return ctx.mocks()->foreach_items(std::string(import), std::string(function));
+  return ctx.mocks()->foreach_items(import, function);
 }
 
 bool mock_predicate(const ConditionContext& ctx, std::string_view name) {
-  return ctx.mocks() != nullptr && ctx.mocks()->predicate(std::string(name));
+  return ctx.mocks() != nullptr && ctx.mocks()->predicate(name);
 }
 
 Json MockTask::run(const Json& node_args) {

@@ -68,10 +68,28 @@ bool trace_event_is_warning(TraceEvent e) {
   }
 }
 
-void Tracer::add(std::shared_ptr<TraceSink> sink) { sinks_.push_back(std::move(sink)); }
+void Tracer::add(std::shared_ptr<TraceSink> sink) {
+  payloads_ = payloads_ || sink->wants_payloads();
+  sinks_.push_back(std::move(sink));
+}
 
 void Tracer::emit(TraceEvent event, Json details) const {
-  TraceRecord record{event, std::move(details), std::chrono::system_clock::now()};
+  emit(TraceRecord{event, std::move(details), std::chrono::system_clock::now()});
+}
+
+void TraceBuffer::emit(TraceEvent event, Json details) {
+  if (tracer_) records_.push_back(TraceRecord{event, std::move(details), std::chrono::system_clock::now()});
+}
+
+void TraceBuffer::flush() {
+  if (tracer_) {
+    for (const auto& record : records_) tracer_->emit(record);
+  }
+  records_.clear();
+}
+
+void Tracer::emit(const TraceRecord& record) const {
+  const TraceEvent event = record.event;
   for (const auto& sink : sinks_) {
     try {
       sink->emit(record);

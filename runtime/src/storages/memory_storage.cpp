@@ -1,5 +1,5 @@
 // The in-memory storage (Selinon's InMemoryStorage).
-#include "selinon/storage.hpp"
+#include "selinon/storages/memory.hpp"
 
 #include <stdexcept>
 
