@@ -1,7 +1,7 @@
 // The sqlite backend. Every write is one short BEGIN IMMEDIATE transaction, so processes sharing the file queue
 // for the write lock (busy_timeout) instead of deadlocking on a read-to-write upgrade; within one process the one
 // connection is serialised by a mutex, and commits wake the claimers of the process at once.
-#include "sqlite_backend.hpp"
+#include "selinon/backends/sqlite.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -661,6 +661,8 @@ CommitResult SqliteBackend::commit(Transition& transition) {
       run->bind_text(1, *row.queue).bind_blob(2, row.body).bind(3, now + row.delay);
       run->step();
     }
+    // Every check has passed: the transition's trace goes out before another worker can claim its messages.
+    if (transition.on_commit) transition.on_commit();
     transaction.commit();
   }
   version_guard.keep = true;
