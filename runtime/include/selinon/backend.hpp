@@ -109,6 +109,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string_view name() const = 0;
+  // False when claims are never taken away (one process holds everything): workers then renew no leases.
+  virtual bool leases_expire() const { return true; }
 
   // Claims the next due message of `queues` (every queue when empty), waiting up to `wait` for one.
   // nullopt after the wait or once shut down.
