@@ -661,9 +661,11 @@ CommitResult SqliteBackend::commit(Transition& transition) {
       run->bind_text(1, *row.queue).bind_blob(2, row.body).bind(3, now + row.delay);
       run->step();
     }
-    // Every check has passed: the transition's trace goes out before another worker can claim its messages.
-    if (transition.on_commit) transition.on_commit();
     transaction.commit();
+    // Still under the connection's lock, so no thread of this process can claim the new messages before the
+    // transition's trace is out. After the commit: a process that dies now leaves trace lines missing, never a
+    // trace of a transition that did not happen.
+    if (transition.on_commit) transition.on_commit();
   }
   version_guard.keep = true;
 
