@@ -31,14 +31,11 @@ namespace {
 // ---- the backends under test: one maker per backend, holding whatever a fresh backend needs
 
 struct MemoryMaker {
-  // A claim is held by a thread of this process until it is handled (memory.hpp).
-  static constexpr bool leases_expire = false;
   std::unique_ptr<Backend> make(const BackendOptions& options = {}) { return open_backend("memory", options); }
 };
 
 // A fresh database file per test, in a temporary directory removed afterwards.
 struct SqliteMaker {
-  static constexpr bool leases_expire = true;
   std::filesystem::path dir;
   SqliteMaker() {
     std::string pattern = (std::filesystem::temp_directory_path() / "selinon-contract-XXXXXX").string();
@@ -499,7 +496,7 @@ TEST_CASE_TEMPLATE("an unacknowledged claim is delivered again after its lease, 
   CHECK(backend->extend(first));  // a long task keeps its message
   std::this_thread::sleep_for(120ms);
   CHECK_FALSE(backend->claim({}, 0ms).has_value());
-  if constexpr (!Maker::leases_expire) {
+  if (!backend->leases_expire()) {
     // Held until handled: a worker that dies takes the whole process with it.
     std::this_thread::sleep_for(300ms);
     CHECK_FALSE(backend->claim({}, 0ms).has_value());
