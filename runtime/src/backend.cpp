@@ -6,6 +6,13 @@
 namespace selinon {
 namespace {
 
+// now + timeout, saturated: milliseconds::max() means "wait for ever", not an overflow into the past.
+std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds timeout) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::time_point::max() - now);
+  return timeout >= room ? std::chrono::steady_clock::time_point::max() : now + timeout;
+}
+
 // Short at first (a flow that is about to end), longer later (a client waiting for a long flow).
 std::chrono::milliseconds backoff(std::chrono::milliseconds current) {
   return std::min(std::chrono::milliseconds(50), current * 2);
@@ -20,7 +27,7 @@ std::optional<FlowState::Status> Backend::status(const std::string& dispatcher_i
 }
 
 std::optional<FlowRecord> Backend::wait_flow(const std::string& dispatcher_id, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = deadline_after(timeout);
   std::chrono::milliseconds pause{1};
   for (;;) {
     auto now = status(dispatcher_id);
@@ -32,7 +39,7 @@ std::optional<FlowRecord> Backend::wait_flow(const std::string& dispatcher_id, s
 }
 
 bool Backend::wait_idle(std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = deadline_after(timeout);
   std::chrono::milliseconds pause{1};
   for (;;) {
     if (pending() == 0) return true;

@@ -42,6 +42,16 @@ FlowState::Lists& FlowState::Lists::operator=(const Lists& other) {
   return *this;
 }
 
+FlowState::FlowState(const FlowState& other)
+    : flow_name(other.flow_name), dispatcher_id(other.dispatcher_id), parent(other.parent),
+      parent_dispatcher(other.parent_dispatcher), parent_flow(other.parent_flow), version(other.version),
+      scalars_(other.scalars_), lists_(other.lists_) {}
+
+FlowState& FlowState::operator=(const FlowState& other) {
+  if (this != &other) *this = FlowState(other);
+  return *this;
+}
+
 void FlowState::record(Undo undo) {
   if (journaling_) journal_.push_back(std::move(undo));
 }

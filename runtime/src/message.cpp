@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 namespace selinon {
 
 SharedJson share(Json value) { return std::make_shared<const Json>(std::move(value)); }
@@ -88,8 +90,14 @@ template <typename Int>
 Int integer(const Json& json, const char* key) {
   auto it = json.find(key);
   if (it == json.end()) return 0;
-  if (!it->is_number_integer() || it->get<std::int64_t>() < 0) {
-    throw MessageError(fmt::format("message field \"{}\" is not a non-negative integer", key));
+  // Unsigned first: a revision may use all 64 bits; anything negative or past Int's range is refused, not wrapped.
+  bool fits = it->is_number_unsigned() ? it->get<std::uint64_t>() <= std::numeric_limits<Int>::max()
+                                       : it->is_number_integer() && it->get<std::int64_t>() >= 0 &&
+                                             static_cast<std::uint64_t>(it->get<std::int64_t>()) <=
+                                                 static_cast<std::uint64_t>(std::numeric_limits<Int>::max());
+  if (!fits) {
+    throw MessageError(fmt::format("message field \"{}\" is not an integer from 0 to {}", key,
+                                   std::numeric_limits<Int>::max()));
   }
   return it->get<Int>();
 }

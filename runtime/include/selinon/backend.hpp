@@ -112,7 +112,8 @@ class Backend {
   // False when claims are never taken away (one process holds everything): workers then renew no leases.
   virtual bool leases_expire() const { return true; }
 
-  // Claims the next due message of `queues` (every queue when empty), waiting up to `wait` for one.
+  // Claims the next due message of `queues` (every queue when empty), waiting up to `wait` for one. No queue can
+  // starve another: SQLite serves the oldest due message first, memory goes round the queues.
   // nullopt after the wait or once shut down.
   virtual std::optional<Claim> claim(const std::vector<std::string>& queues, std::chrono::milliseconds wait) = 0;
   // Renews the claim's lease; false when it was lost already.

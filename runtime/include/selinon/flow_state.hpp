@@ -37,6 +37,13 @@ class FlowState {
   std::string parent_flow;
   std::uint64_t version = 0;      // bumped by every committed transition
 
+  FlowState() = default;
+  FlowState(FlowState&&) = default;
+  FlowState& operator=(FlowState&&) = default;
+  // A copy holds the state, not a transition in progress: it starts with no journal of its own.
+  FlowState(const FlowState& other);
+  FlowState& operator=(const FlowState& other);
+
   // A fresh state for `machine` with empty per-node lists.
   static FlowState fresh(const FlowMachine& machine, std::string dispatcher_id, SharedJson node_args);
 

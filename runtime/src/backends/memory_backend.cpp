@@ -180,9 +180,11 @@ void MemoryBackend::finished_one() {
 void MemoryBackend::dead_letter(const Claim& claim, const std::string& reason) {
   std::lock_guard lock(mutex_);
   if (!holds_lease(claim)) return;
+  // Serialised before the entry goes: if that throws (a value that is not valid UTF-8), the message stays.
+  DeadLetter letter{claim.queue, reason, claim.message ? serialise(*claim.message, true) : claim.raw,
+                    claim.delivery_count};
   entries_.erase(claim.handle);
-  dead_letters_.push_back(
-      DeadLetter{claim.queue, reason, claim.message ? serialise(*claim.message, true) : claim.raw, claim.delivery_count});
+  dead_letters_.push_back(std::move(letter));
   finished_one();
 }
 

@@ -21,6 +21,12 @@ namespace selinon {
 
 namespace {
 
+// Delays in milliseconds added to the wall clock, at most about 35 years: an absurd delay (milliseconds::max())
+// means "effectively never", not an overflow into "due now".
+std::int64_t capped(std::chrono::milliseconds delay) {
+  return std::clamp<std::int64_t>(delay.count(), 0, std::int64_t{1} << 40);
+}
+
 using std::chrono::milliseconds;
 using sqlite::Run;
 using sqlite::Statement;
@@ -434,7 +440,8 @@ SqliteBackend::SqliteBackend(std::string path, BackendOptions options, bool sync
 SqliteBackend::~SqliteBackend() = default;
 
 std::optional<Claim> SqliteBackend::claim(const std::vector<std::string>& queues, milliseconds wait) {
-  const auto deadline = std::chrono::steady_clock::now() + wait;
+  // Saturated: a wait of milliseconds::max() means "for ever", not an overflow into the past.
+  const auto deadline = std::chrono::steady_clock::now() + std::min(wait, milliseconds(std::int64_t{1} << 40));
   milliseconds poll = kFirstPoll;
   for (;;) {
     std::uint64_t seen = 0;
@@ -484,7 +491,7 @@ void SqliteBackend::release(const Claim& claim, milliseconds delay) {
     Transaction transaction(impl_->db, Transaction::Kind::write);
     {
       Run run(impl_->give_back);
-      run->bind(1, to_int(claim.handle)).bind(2, to_int(claim.lease)).bind(3, now_ms() + delay.count());
+      run->bind(1, to_int(claim.handle)).bind(2, to_int(claim.lease)).bind(3, now_ms() + capped(delay));
       run->step();
     }
     transaction.commit();
@@ -576,7 +583,7 @@ CommitResult SqliteBackend::commit(Transition& transition) {
   std::optional<NodeArgsKey> flow_args_key;
   if (slot != nullptr) flow_args_key = NodeArgsKey{slot->dispatcher_id(), slot->state().args_revision()};
   for (const Outgoing& outgoing : transition.messages) {
-    rows.push_back({&outgoing.queue, serialise(outgoing.message), outgoing.delay.count()});
+    rows.push_back({&outgoing.queue, serialise(outgoing.message), capped(outgoing.delay)});
     // A task message normally references the node_args its flow's commit stores; one that does not (a retry
     // committed without its flow) stores its own, once.
     if (const auto* task = std::get_if<TaskMessage>(&outgoing.message); task != nullptr && task->node_args) {
@@ -658,7 +665,7 @@ CommitResult SqliteBackend::commit(Transition& transition) {
     }
     for (const Row& row : rows) {
       Run run(impl_->enqueue);
-      run->bind_text(1, *row.queue).bind_blob(2, row.body).bind(3, now + row.delay);
+      run->bind_text(1, *row.queue).bind_blob(2, row.body).bind(3, now + row.delay);  // row.delay is capped
       run->step();
     }
     transaction.commit();
