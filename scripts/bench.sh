@@ -6,13 +6,14 @@
 #   scripts/bench.sh plot [--full]    `selinonc plot` of Selinon's 500-task/1,000-edge flow (Selinon: 91.9 s);
 #                                     --full also times dot's full layout (minutes)
 #   scripts/bench.sh dispatch [ARGS]  trivial tasks through the in-process runtime beside a bare thread pool
+#   scripts/bench.sh foreach [ARGS]   `worker execute` of a foreach over 10k / 50k / 100k items: time and memory
 #
 # Environment: SELINON_BUILD_LOCK (default /tmp/selinon-build.lock; builds share the machine, so they take turns).
 set -euo pipefail
 
 mode=check
 case "${1:-}" in
-  check|plot|dispatch) mode=$1; shift ;;
+  check|plot|dispatch|foreach) mode=$1; shift ;;
 esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$root/build-release
@@ -32,5 +33,9 @@ case "$mode" in
   dispatch)
     flock "$lock" cmake --build "$build" --target bench_dispatch
     "$build/tests/bench/bench_dispatch" "$@"
+    ;;
+  foreach)
+    flock "$lock" cmake --build "$build" --target foreach_worker foreach_scaling
+    "$build/tests/bench/foreach_scaling" --worker "$build/tests/bench/foreach_worker" --check "$@"
     ;;
 esac

@@ -8,6 +8,7 @@ packages=(
   libyaml-cpp-dev libfmt-dev libcli11-dev libboost-graph-dev doctest-dev nlohmann-json3-dev
   libsqlite3-dev                      # the sqlite backend
   graphviz libgraphviz-dev            # libgvc: selinonc plot renders SVG/PNG/PDF in-process
+  libcurl4-openssl-dev                # the httpStatus predicate's HEAD request
 )
 
 missing=()

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "backends/sqlite_backend.hpp"
+#include "selinon/backends/sqlite.hpp"
 #include "selinon/flow_machine.hpp"
 
 using namespace std::chrono_literals;
@@ -309,6 +309,8 @@ TEST_CASE("sqlite backend: flow state round trip, versions and the client record
   Transition transition;
   transition.flow = slot.get();
   REQUIRE(reopened.commit(transition) == CommitResult::committed);
+  CHECK(reopened.status("d1") == FlowState::Status::failed);
+  CHECK_FALSE(reopened.status("unknown"));
   auto record = reopened.flow("d1");
   REQUIRE(record);
   CHECK(record->flow_name == "flow1");
@@ -346,6 +348,31 @@ TEST_CASE("sqlite backend: a commit whose claim lost its lease changes nothing")
   CHECK_FALSE(reloaded->already_applied());
   CHECK(reloaded->state().finished(0).empty());
   CHECK(backend.flow("d1")->state["version"] == 1);
+}
+
+TEST_CASE("sqlite backend: on_commit runs once for a commit that goes through, never for a refused one") {
+  TempDir dir;
+  SqliteBackend backend(dir.file(), options(30ms));
+  enqueue(backend, task("t1"));
+  auto stale = backend.claim({"q"}, 0ms);
+  REQUIRE(stale);
+  std::this_thread::sleep_for(50ms);
+  auto current = backend.claim({"q"}, 0ms);
+  REQUIRE(current);
+  int calls = 0;
+  Transition refused;
+  refused.consumed = &*stale;
+  refused.on_commit = [&] { ++calls; };
+  CHECK(backend.commit(refused) == CommitResult::lease_lost);
+  CHECK(calls == 0);
+  Transition accepted;
+  accepted.consumed = &*current;
+  accepted.on_commit = [&] {
+    ++calls;
+    CHECK(calls == 1);
+  };
+  CHECK(backend.commit(accepted) == CommitResult::committed);
+  CHECK(calls == 1);
 }
 
 TEST_CASE("sqlite backend: a version conflict changes nothing") {

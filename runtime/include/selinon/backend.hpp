@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,6 +78,9 @@ struct Transition {
   FlowSlot* flow = nullptr;         // its state is written with version loaded_version() + 1 (nullptr: none)
   std::string event_id;             // recorded as applied to `flow`
   std::vector<Outgoing> messages;   // enqueued; delayed ones become claimable after their delay
+  // Called once the commit can no longer be refused (version and lease checked), before any of its messages can
+  // be claimed: the transition's trace goes out then, so a trace never shows an effect before its cause.
+  std::function<void()> on_commit;
 };
 
 enum class CommitResult {
@@ -126,6 +130,8 @@ class Backend {
 
   // Read-only views for clients and tests.
   virtual std::optional<FlowRecord> flow(const std::string& dispatcher_id) = 0;
+  // The run's status alone: cheap however big the run is (flow() renders the whole state).
+  virtual std::optional<FlowState::Status> status(const std::string& dispatcher_id);
   virtual std::vector<DeadLetter> dead_letters() = 0;
   // Messages stored and not yet acknowledged: queued, delayed and claimed (0: nothing left to do).
   virtual std::size_t pending() = 0;

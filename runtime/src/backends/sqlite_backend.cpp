@@ -3,7 +3,7 @@
 // one connection is serialised by a mutex, the writes of threads that arrive together share a transaction (group
 // commit: the cost of a transaction is its locks and page writes, not its statements), and commits wake the
 // claimers of the process at once.
-#include "sqlite_backend.hpp"
+#include "selinon/backends/sqlite.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -204,6 +204,7 @@ struct SqliteBackend::Impl {
   Statement enqueue{db, "INSERT INTO messages (queue, body, visible_at) VALUES (?1, ?2, ?3)"};
   Statement bury{db,
                  "INSERT INTO dead_letters (queue, reason, body, deliveries, dead_at) VALUES (?1, ?2, ?3, ?4, ?5)"};
+  Statement select_status{db, "SELECT status FROM flows WHERE dispatcher_id = ?1"};
   Statement select_flow{db, "SELECT version, args_revision, state FROM flows WHERE dispatcher_id = ?1"};
   Statement select_record{db,
                           "SELECT flow_name, status, result, state, args_revision FROM flows WHERE dispatcher_id = ?1"};
@@ -777,6 +778,9 @@ CommitResult SqliteBackend::commit(Transition& transition) {
       run->bind_text(1, *row.queue).bind_blob(2, row.body).bind(3, now + row.delay);
       run->step();
     }
+    // Every check has passed: the transition's trace goes out before another worker can claim its messages.
+    // In a batch this runs on the thread writing the batch, with the connection held.
+    if (transition.on_commit) transition.on_commit();
     return true;
   });
   if (result != CommitResult::committed) return result;
@@ -843,6 +847,14 @@ std::optional<FlowRecord> SqliteBackend::flow(const std::string& dispatcher_id) 
                              " cannot be read: " + error.what());
   }
   return record;
+}
+
+std::optional<FlowState::Status> SqliteBackend::status(const std::string& dispatcher_id) {
+  std::lock_guard lock(impl_->db_mutex);
+  Run run(impl_->select_status);
+  run->bind_text(1, dispatcher_id);
+  if (!run->step()) return std::nullopt;
+  return status_of(run->column_text(0), dispatcher_id);
 }
 
 std::vector<DeadLetter> SqliteBackend::dead_letters() {
