@@ -1,5 +1,6 @@
 // Micro benchmark of the sqlite backend: claim + commit round trips per second on one thread, the backend's share
 // of a task's cost (a task costs about two claims and two commits: its task message and its flow event).
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -7,6 +8,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <thread>
+#include <vector>
 
 #include "selinon/backends/sqlite.hpp"
 #include "selinon/flow_machine.hpp"
@@ -42,22 +46,57 @@ double per_second(int count, std::chrono::steady_clock::duration elapsed) {
   return count / std::chrono::duration<double>(elapsed).count();
 }
 
-// A chain: each claim is acknowledged by a commit that enqueues the next message.
-double chain(SqliteBackend& backend, int count) {
+// CPU time of this process so far, in microseconds: user and system (the machine is shared, so wall-clock rates
+// vary with its load; CPU per round trip much less).
+std::pair<double, double> cpu_us() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto us = [](const timeval& t) { return t.tv_sec * 1e6 + t.tv_usec; };
+  return {us(usage.ru_utime), us(usage.ru_stime)};
+}
+
+template <typename Measure>
+void report(const char* what, int count, Measure measure) {
+  const auto [user0, system0] = cpu_us();
+  const double rate = measure();
+  const auto [user1, system1] = cpu_us();
+  std::printf("%s: %.0f/s (CPU per round trip: %.0f us user, %.0f us system)\n", what, rate, (user1 - user0) / count,
+              (system1 - system0) / count);
+}
+
+// Chains: each claim is acknowledged by a commit that enqueues the next message; `threads` chains at once.
+void run_chain(SqliteBackend& backend, const std::string& queue, int count) {
   const SharedJson node_args = share(Json{{"x", 1}});
-  Transition first;
-  first.messages.push_back({"q", task(0, node_args)});
-  backend.commit(first);
-  const auto start = std::chrono::steady_clock::now();
   for (int i = 1; i <= count; ++i) {
-    auto claim = backend.claim({"q"}, 1s);
+    auto claim = backend.claim({queue}, 1s);
     if (!claim) throw std::runtime_error("nothing to claim");
     Transition next;
     next.consumed = &*claim;
-    next.messages.push_back({"q", task(i, node_args)});
+    next.messages.push_back({queue, task(i, node_args)});
     if (backend.commit(next) != CommitResult::committed) throw std::runtime_error("commit failed");
   }
-  return per_second(count, std::chrono::steady_clock::now() - start);
+}
+
+double chain(SqliteBackend& backend, int count, int threads = 1) {
+  const SharedJson node_args = share(Json{{"x", 1}});
+  for (int t = 0; t < threads; ++t) {
+    Transition first;
+    first.messages.push_back({"q" + std::to_string(t), task(0, node_args)});
+    backend.commit(first);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] { run_chain(backend, "q" + std::to_string(t), count / threads); });
+  }
+  for (auto& worker : workers) worker.join();
+  const double result = per_second(count / threads * threads, std::chrono::steady_clock::now() - start);
+  while (auto claim = backend.claim({}, 0ms)) {  // the chains' last messages
+    Transition ack;
+    ack.consumed = &*claim;
+    backend.commit(ack);
+  }
+  return result;
 }
 
 // A flow event per round: claim it, load the run, change it, commit the state with the next event.
@@ -96,12 +135,13 @@ int main(int argc, char** argv) {
   try {
     {
       SqliteBackend backend((dir / "normal.db").string(), BackendOptions{});
-      std::printf("sqlite claim+commit: %.0f/s\n", chain(backend, count));
-      std::printf("sqlite claim+load+commit of a flow state: %.0f/s\n", transitions(backend, count));
+      report("sqlite claim+commit", count, [&] { return chain(backend, count); });
+      report("sqlite claim+commit, 4 threads", count, [&] { return chain(backend, count, 4); });
+      report("sqlite claim+load+commit of a flow state", count, [&] { return transitions(backend, count); });
     }
     {
       SqliteBackend backend((dir / "full.db").string(), BackendOptions{}, true);
-      std::printf("sqlite claim+commit (synchronous=FULL): %.0f/s\n", chain(backend, count / 10));
+      report("sqlite claim+commit (synchronous=FULL)", count / 10, [&] { return chain(backend, count / 10); });
     }
   } catch (const std::exception& error) {
     std::fprintf(stderr, "sqlite_backend_bench: %s\n", error.what());

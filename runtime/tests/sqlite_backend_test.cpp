@@ -227,7 +227,7 @@ TEST_CASE("sqlite backend: a message delivered max_deliveries times becomes a de
   CHECK(letters[0].queue == "q");
   CHECK(letters[0].delivery_count == 2);
   CHECK(letters[0].reason == "delivered 2 times without being acknowledged");
-  CHECK(letters[0].body == selinon::serialise(task("t1")));
+  CHECK(letters[0].body == selinon::serialise(task("t1"), true));  // readable on its own: node_args inline
 }
 
 TEST_CASE("sqlite backend: release gives a claim back without counting a delivery") {
@@ -261,7 +261,7 @@ TEST_CASE("sqlite backend: dead_letter acknowledges a claim and keeps its body")
   REQUIRE(letters.size() == 1);
   CHECK(letters[0].reason == "task A failed for good");
   CHECK(letters[0].delivery_count == 1);
-  CHECK(selinon::parse_json(letters[0].body, "dead letter")["task_id"] == "t1");
+  CHECK(letters[0].body == selinon::serialise(task("t1"), true));
 
   // A claim whose lease was lost is not someone's to bury.
   enqueue(backend, task("t2"));
@@ -309,6 +309,8 @@ TEST_CASE("sqlite backend: flow state round trip, versions and the client record
   Transition transition;
   transition.flow = slot.get();
   REQUIRE(reopened.commit(transition) == CommitResult::committed);
+  CHECK(reopened.status("d1") == FlowState::Status::failed);
+  CHECK_FALSE(reopened.status("unknown"));
   auto record = reopened.flow("d1");
   REQUIRE(record);
   CHECK(record->flow_name == "flow1");
@@ -346,6 +348,31 @@ TEST_CASE("sqlite backend: a commit whose claim lost its lease changes nothing")
   CHECK_FALSE(reloaded->already_applied());
   CHECK(reloaded->state().finished(0).empty());
   CHECK(backend.flow("d1")->state["version"] == 1);
+}
+
+TEST_CASE("sqlite backend: on_commit runs once for a commit that goes through, never for a refused one") {
+  TempDir dir;
+  SqliteBackend backend(dir.file(), options(30ms));
+  enqueue(backend, task("t1"));
+  auto stale = backend.claim({"q"}, 0ms);
+  REQUIRE(stale);
+  std::this_thread::sleep_for(50ms);
+  auto current = backend.claim({"q"}, 0ms);
+  REQUIRE(current);
+  int calls = 0;
+  Transition refused;
+  refused.consumed = &*stale;
+  refused.on_commit = [&] { ++calls; };
+  CHECK(backend.commit(refused) == CommitResult::lease_lost);
+  CHECK(calls == 0);
+  Transition accepted;
+  accepted.consumed = &*current;
+  accepted.on_commit = [&] {
+    ++calls;
+    CHECK(calls == 1);
+  };
+  CHECK(backend.commit(accepted) == CommitResult::committed);
+  CHECK(calls == 1);
 }
 
 TEST_CASE("sqlite backend: a version conflict changes nothing") {
@@ -560,6 +587,43 @@ TEST_CASE("sqlite backend: two processes claim 2,000 messages, each exactly once
   CHECK(claimed.size() == kMessages);
   CHECK(std::set<std::string>(claimed.begin(), claimed.end()).size() == kMessages);
   CHECK(SqliteBackend(path, options()).pending() == 0);
+}
+
+TEST_CASE("sqlite backend: threads sharing a backend commit together, each all or nothing") {
+  TempDir dir;
+  SqliteBackend backend(dir.file(), options());
+  constexpr int kThreads = 6;
+  constexpr int kRounds = 150;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string queue = "q" + std::to_string(t);
+      try {
+        for (int i = 0; i < kRounds; ++i) {
+          enqueue(backend, task(std::to_string(i)), queue);
+          auto claim = backend.claim({queue}, 1s);
+          if (!claim || task_of(*claim).task_id != std::to_string(i)) ++failures;
+          // A commit that loses in the middle of others' commits leaves no trace of its own.
+          Claim forged = *claim;
+          forged.lease ^= 1u << 20;
+          Transition lost;
+          lost.consumed = &forged;
+          lost.messages.push_back({"never", task("lost")});
+          if (backend.commit(lost) != CommitResult::lease_lost) ++failures;
+          Transition ack;
+          ack.consumed = &*claim;
+          if (backend.commit(ack) != CommitResult::committed) ++failures;
+        }
+      } catch (...) {
+        ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == 0);
+  CHECK(backend.pending() == 0);
+  CHECK_FALSE(backend.claim({"never"}, 0ms));
 }
 
 TEST_CASE("sqlite backend: several connections may create one new file at once") {

@@ -1,11 +1,16 @@
-// The sqlite backend. Every write is one short BEGIN IMMEDIATE transaction, so processes sharing the file queue
-// for the write lock (busy_timeout) instead of deadlocking on a read-to-write upgrade; within one process the one
-// connection is serialised by a mutex, and commits wake the claimers of the process at once.
+// The sqlite backend. Every write is part of one short BEGIN IMMEDIATE transaction, so processes sharing the file
+// queue for the write lock (busy_timeout) instead of deadlocking on a read-to-write upgrade. Within one process the
+// one connection is serialised by a mutex, the writes of threads that arrive together share a transaction (group
+// commit: the cost of a transaction is its locks and page writes, not its statements), and commits wake the
+// claimers of the process at once.
 #include "selinon/backends/sqlite.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -153,11 +158,13 @@ struct Taken {
 struct SqliteBackend::Impl {
   Impl(const std::string& path, BackendOptions backend_options, bool synchronous_full);
 
-  void open_schema();
   std::optional<Taken> take(const std::vector<std::string>& queues, std::optional<std::int64_t>& next_due);
   // The earliest message of `queues` (every queue when empty), due or not: (id, visible_at).
   std::optional<std::pair<std::int64_t, std::int64_t>> earliest(const std::vector<std::string>& queues);
   Claim decode(Taken taken);
+  // A dead letter's body: the message with its node_args inline, so it can be read (and replayed) on its own;
+  // the stored bytes when they cannot be decoded. Called under db_mutex.
+  std::string self_contained(const std::string& stored);
   // The node_args of a flow run's revision, shared by every message and state of this process that names it.
   // Throws MessageError when they are not stored.
   SharedJson node_args_of(const std::string& dispatcher_id, std::uint64_t revision);
@@ -165,11 +172,28 @@ struct SqliteBackend::Impl {
   SharedJson remember_node_args(NodeArgsKey key, SharedJson value);
   std::uint64_t new_lease();
   void wake_claimers();
+  // Applies `apply` inside a write transaction, with the writes other threads queued meanwhile; `apply` runs under
+  // db_mutex (so it must not take it) and returns false to undo its own changes. Rethrows what `apply` threw, or
+  // the transaction's failure.
+  // `after` runs once the transaction is committed, still under db_mutex: no thread of this process can claim
+  // what the write enqueued before it has run.
+  void write(const std::function<bool()>& apply, const std::function<void()>* after = nullptr);
+  struct Write {
+    const std::function<bool()>* apply = nullptr;
+    const std::function<void()>* after = nullptr;
+    std::exception_ptr error;
+    bool kept = false;
+    bool done = false;
+  };
+  void run_batch(const std::vector<Write*>& batch);
 
   BackendOptions options;
 
-  std::mutex db_mutex;  // guards the connection, its statements, `tokens` and `found_last_time`
+  std::mutex db_mutex;  // guards the connection, its statements and `tokens`
   sqlite::Database db;
+  Statement savepoint{db, "SAVEPOINT one_write"};
+  Statement release_savepoint{db, "RELEASE one_write"};
+  Statement undo_savepoint{db, "ROLLBACK TO one_write"};
   Statement next_in_queue{db, "SELECT id, visible_at FROM messages WHERE queue = ?1 ORDER BY visible_at, id LIMIT 1"};
   // The queues holding messages, one index seek each (a skip scan of messages_by_queue).
   Statement queues_in_use{db,
@@ -181,7 +205,7 @@ struct SqliteBackend::Impl {
                           "RETURNING queue, body, deliveries"};
   Statement delete_message{db, "DELETE FROM messages WHERE id = ?1"};
   Statement acknowledge{db, "DELETE FROM messages WHERE id = ?1 AND lease = ?2"};
-  Statement take_back{db, "DELETE FROM messages WHERE id = ?1 AND lease = ?2 RETURNING queue, body, deliveries"};
+  Statement take_back{db, "DELETE FROM messages WHERE id = ?1 AND lease = ?2 RETURNING queue, deliveries"};
   Statement extend_lease{db, "UPDATE messages SET visible_at = ?3 WHERE id = ?1 AND lease = ?2"};
   // A release gives the message back unharmed: not a failed delivery, and the old lease is void.
   Statement give_back{db,
@@ -190,8 +214,10 @@ struct SqliteBackend::Impl {
   Statement enqueue{db, "INSERT INTO messages (queue, body, visible_at) VALUES (?1, ?2, ?3)"};
   Statement bury{db,
                  "INSERT INTO dead_letters (queue, reason, body, deliveries, dead_at) VALUES (?1, ?2, ?3, ?4, ?5)"};
+  Statement select_status{db, "SELECT status FROM flows WHERE dispatcher_id = ?1"};
   Statement select_flow{db, "SELECT version, args_revision, state FROM flows WHERE dispatcher_id = ?1"};
-  Statement select_record{db, "SELECT flow_name, status, result, state, args_revision FROM flows WHERE dispatcher_id = ?1"};
+  Statement select_record{db,
+                          "SELECT flow_name, status, result, state, args_revision FROM flows WHERE dispatcher_id = ?1"};
   Statement insert_flow{db,
                         "INSERT INTO flows (dispatcher_id, flow_name, version, status, args_revision, state, result) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING"};
@@ -199,7 +225,9 @@ struct SqliteBackend::Impl {
                         "UPDATE flows SET flow_name = ?2, version = ?3, status = ?4, args_revision = ?5, state = ?6, "
                         "result = ?7 WHERE dispatcher_id = ?1 AND version = ?8"};
   Statement select_applied{db, "SELECT 1 FROM applied_events WHERE dispatcher_id = ?1 AND event_id = ?2"};
-  Statement insert_applied{db, "INSERT INTO applied_events (dispatcher_id, event_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING"};
+  Statement insert_applied{db,
+                           "INSERT INTO applied_events (dispatcher_id, event_id) VALUES (?1, ?2) "
+                           "ON CONFLICT DO NOTHING"};
   Statement select_node_args{db, "SELECT body FROM node_args WHERE dispatcher_id = ?1 AND revision = ?2"};
   Statement insert_node_args{db, "INSERT OR IGNORE INTO node_args (dispatcher_id, revision, body) VALUES (?1, ?2, ?3)"};
   Statement select_throttle{db, "SELECT next_ms FROM throttle WHERE key = ?1"};
@@ -209,7 +237,12 @@ struct SqliteBackend::Impl {
   Statement select_dead{db, "SELECT queue, reason, body, deliveries FROM dead_letters ORDER BY id"};
   Statement count_messages{db, "SELECT count(*) FROM messages"};
   std::mt19937_64 tokens;
-  bool found_last_time = false;  // the last take() found a message
+  std::atomic<bool> found_last_time{false};  // the last take() found a message
+
+  std::mutex batch_mutex;  // guards the queue of writes and batch_running
+  std::condition_variable batch_done;
+  std::vector<Write*> queued_writes;
+  bool batch_running = false;
 
   std::mutex wake_mutex;  // guards generation and stopped for the condition variable
   std::condition_variable wake;
@@ -310,56 +343,139 @@ std::optional<Taken> SqliteBackend::Impl::take(const std::vector<std::string>& q
                                                std::optional<std::int64_t>& next_due) {
   // While nothing was found, look first without the write lock: idle pollers must not queue up behind the
   // committers of other processes. While messages are found, that look would only double the locking.
-  std::optional<std::pair<std::int64_t, std::int64_t>> candidate;
   if (!found_last_time) {
-    candidate = earliest(queues);
+    std::lock_guard lock(db_mutex);
+    auto candidate = earliest(queues);
     if (!candidate || candidate->second > now_ms()) {
       if (candidate) next_due = candidate->second;
       return std::nullopt;
     }
   }
-  found_last_time = false;
-  Transaction transaction(db, Transaction::Kind::write);
-  for (;;) {
-    const std::int64_t now = now_ms();
-    candidate = earliest(queues);  // again: another process may have taken it meanwhile
-    if (!candidate || candidate->second > now) {
-      if (candidate) next_due = candidate->second;
-      transaction.commit();  // keeps the dead letters set aside below
-      return std::nullopt;
-    }
-    Taken taken;
-    taken.id = static_cast<std::uint64_t>(candidate->first);
-    taken.lease = new_lease();
-    {
-      Run run(lease_message);
-      run->bind(1, candidate->first).bind(2, to_int(taken.lease)).bind(3, now + options.lease.count());
-      if (!run->step()) {  // cannot happen under the write lock; never spin on it
-        transaction.commit();
-        return std::nullopt;
+  std::optional<Taken> taken;
+  write([&] {
+    for (;;) {
+      const std::int64_t now = now_ms();
+      auto candidate = earliest(queues);  // again: another process may have taken it meanwhile
+      if (!candidate || candidate->second > now) {
+        if (candidate) next_due = candidate->second;
+        return true;  // keeps the dead letters set aside below
       }
-      taken.queue = std::string(run->column_text(0));
-      taken.body = std::string(run->column_blob(1));
-      taken.deliveries = static_cast<int>(run->column_int(2));
-    }
-    if (taken.deliveries <= options.max_deliveries) {
-      transaction.commit();
-      found_last_time = true;
-      return taken;
-    }
-    const int delivered = taken.deliveries - 1;
-    {
-      Run run(bury);
-      run->bind_text(1, taken.queue)
-          .bind_text(2, "delivered " + std::to_string(delivered) + " times without being acknowledged")
-          .bind_blob(3, taken.body)
-          .bind(4, delivered)
-          .bind(5, now);
+      Taken leased;
+      leased.id = static_cast<std::uint64_t>(candidate->first);
+      leased.lease = new_lease();
+      {
+        Run run(lease_message);
+        run->bind(1, candidate->first).bind(2, to_int(leased.lease)).bind(3, now + options.lease.count());
+        if (!run->step()) return true;  // cannot happen under the write lock; never spin on it
+        leased.queue = std::string(run->column_text(0));
+        leased.body = std::string(run->column_blob(1));
+        leased.deliveries = static_cast<int>(run->column_int(2));
+      }
+      if (leased.deliveries <= options.max_deliveries) {
+        taken = std::move(leased);
+        return true;
+      }
+      const int delivered = leased.deliveries - 1;
+      {
+        Run run(bury);
+        run->bind_text(1, leased.queue)
+            .bind_text(2, "delivered " + std::to_string(delivered) + " times without being acknowledged")
+            .bind_blob(3, self_contained(leased.body))
+            .bind(4, delivered)
+            .bind(5, now);
+        run->step();
+      }
+      Run run(delete_message);
+      run->bind(1, candidate->first);
       run->step();
     }
-    Run run(delete_message);
-    run->bind(1, candidate->first);
+  });
+  found_last_time = taken.has_value();
+  return taken;
+}
+
+void SqliteBackend::Impl::write(const std::function<bool()>& apply, const std::function<void()>* after) {
+  Write mine;
+  mine.apply = &apply;
+  mine.after = after;
+  std::unique_lock lock(batch_mutex);
+  queued_writes.push_back(&mine);
+  batch_done.wait(lock, [&] { return mine.done || !batch_running; });
+  if (!mine.done) {
+    // No batch is running: this thread writes every queued write, its own among them.
+    std::vector<Write*> batch;
+    batch.swap(queued_writes);
+    batch_running = true;
+    lock.unlock();
+    run_batch(batch);
+    lock.lock();
+    for (Write* write : batch) write->done = true;
+    batch_running = false;
+    batch_done.notify_all();
+  }
+  if (mine.error) std::rethrow_exception(mine.error);
+}
+
+void SqliteBackend::Impl::run_batch(const std::vector<Write*>& batch) {
+  std::lock_guard lock(db_mutex);
+  auto fail_all = [&](const std::exception_ptr& error) {
+    for (Write* write : batch) {
+      if (!write->error) write->error = error;
+    }
+  };
+  try {
+    db.begin(true);
+  } catch (...) {
+    fail_all(std::current_exception());
+    return;
+  }
+  // Alone, a write that gives up rolls the transaction back; in company, only its savepoint.
+  const bool shared = batch.size() > 1;
+  auto step = [](Statement& statement) {
+    Run run(statement);
     run->step();
+  };
+  std::exception_ptr ended;  // the transaction ended early: the writes after it cannot run
+  for (Write* write : batch) {
+    if (ended) {
+      write->error = ended;
+      continue;
+    }
+    try {
+      if (shared) step(savepoint);
+      const bool keep = (*write->apply)();
+      write->kept = keep;
+      if (shared) {
+        if (!keep) step(undo_savepoint);
+        step(release_savepoint);
+      } else if (!keep) {
+        db.rollback();
+      }
+    } catch (...) {
+      write->error = std::current_exception();
+      try {
+        if (shared && db.in_transaction()) {
+          step(undo_savepoint);
+          step(release_savepoint);
+        } else {
+          db.rollback();
+        }
+      } catch (...) {
+        db.rollback();
+      }
+      if (!db.in_transaction()) ended = write->error;
+    }
+  }
+  if (!db.in_transaction()) return;
+  try {
+    db.commit();
+  } catch (...) {
+    db.rollback();
+    fail_all(std::current_exception());
+    return;
+  }
+  for (Write* write : batch) {
+    if (write->kept && !write->error && write->after) (*write->after)();
   }
 }
 
@@ -399,6 +515,21 @@ SharedJson SqliteBackend::Impl::node_args_of(const std::string& dispatcher_id, s
     body = std::string(run->column_text(0));
   }
   return remember_node_args(std::move(key), share(parse_json(body, "node_args", options.limits)));
+}
+
+std::string SqliteBackend::Impl::self_contained(const std::string& stored) {
+  try {
+    Message message = deserialise(stored, options.limits);
+    if (auto* task = std::get_if<TaskMessage>(&message); task != nullptr && !task->node_args) {
+      Run run(select_node_args);
+      run->bind_text(1, task->dispatcher_id).bind(2, to_int(task->args_revision));
+      if (!run->step()) return stored;
+      task->node_args = share(parse_json(run->column_text(0), "node_args", options.limits));
+    }
+    return serialise(message, true);
+  } catch (const MessageError&) {
+    return stored;
+  }
 }
 
 Claim SqliteBackend::Impl::decode(Taken taken) {
@@ -451,18 +582,15 @@ std::optional<Claim> SqliteBackend::claim(const std::vector<std::string>& queues
       seen = impl_->generation;
     }
     std::optional<std::int64_t> next_due;
-    std::optional<Taken> taken;
-    {
-      std::lock_guard lock(impl_->db_mutex);
-      taken = impl_->take(queues, next_due);
-    }
+    std::optional<Taken> taken = impl_->take(queues, next_due);
     if (taken) return impl_->decode(std::move(*taken));
 
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return std::nullopt;
     // Other processes notify nobody: poll them with a backoff, but never past a delayed message's due time.
-    auto sleep = std::min<std::chrono::steady_clock::duration>(poll, deadline - now);
-    if (next_due) sleep = std::min<std::chrono::steady_clock::duration>(sleep, milliseconds(std::max<std::int64_t>(*next_due - now_ms(), 0)));
+    std::chrono::steady_clock::duration sleep = std::min<std::chrono::steady_clock::duration>(poll, deadline - now);
+    if (next_due) sleep = std::min<std::chrono::steady_clock::duration>(sleep, milliseconds(*next_due - now_ms()));
+    sleep = std::max<std::chrono::steady_clock::duration>(sleep, {});
     std::unique_lock lock(impl_->wake_mutex);
     if (impl_->wake.wait_for(lock, sleep, [&] { return impl_->stopped || impl_->generation != seen; })) {
       poll = kFirstPoll;
@@ -473,53 +601,45 @@ std::optional<Claim> SqliteBackend::claim(const std::vector<std::string>& queues
 }
 
 bool SqliteBackend::extend(const Claim& claim) {
-  std::lock_guard lock(impl_->db_mutex);
-  Transaction transaction(impl_->db, Transaction::Kind::write);
-  {
+  bool held = false;
+  impl_->write([&] {
     Run run(impl_->extend_lease);
     run->bind(1, to_int(claim.handle)).bind(2, to_int(claim.lease)).bind(3, now_ms() + impl_->options.lease.count());
     run->step();
-  }
-  const bool held = impl_->db.changes() > 0;
-  transaction.commit();
+    held = impl_->db.changes() > 0;
+    return true;
+  });
   return held;
 }
 
 void SqliteBackend::release(const Claim& claim, milliseconds delay) {
-  {
-    std::lock_guard lock(impl_->db_mutex);
-    Transaction transaction(impl_->db, Transaction::Kind::write);
-    {
-      Run run(impl_->give_back);
-      run->bind(1, to_int(claim.handle)).bind(2, to_int(claim.lease)).bind(3, now_ms() + capped(delay));
-      run->step();
-    }
-    transaction.commit();
-  }
+  impl_->write([&] {
+    Run run(impl_->give_back);
+    run->bind(1, to_int(claim.handle)).bind(2, to_int(claim.lease)).bind(3, now_ms() + capped(delay));
+    run->step();
+    return true;
+  });
   impl_->wake_claimers();
 }
 
 void SqliteBackend::dead_letter(const Claim& claim, const std::string& reason) {
-  std::lock_guard lock(impl_->db_mutex);
-  Transaction transaction(impl_->db, Transaction::Kind::write);
-  std::string queue;
-  std::string body;
-  std::int64_t deliveries = 0;
-  {
-    // The body kept is the one stored: the serialised message, or the raw bytes of one that could not be decoded.
-    Run run(impl_->take_back);
-    run->bind(1, to_int(claim.handle)).bind(2, to_int(claim.lease));
-    if (!run->step()) return;  // the lease was lost: the message is someone else's now
-    queue = std::string(run->column_text(0));
-    body = std::string(run->column_blob(1));
-    deliveries = run->column_int(2);
-  }
-  {
+  // As the memory backend keeps it: the message with its node_args inline, or the raw bytes of a malformed one.
+  const std::string letter = claim.message ? serialise(*claim.message, true) : claim.raw;
+  impl_->write([&] {
+    std::string queue;
+    std::int64_t deliveries = 0;
+    {
+      Run run(impl_->take_back);
+      run->bind(1, to_int(claim.handle)).bind(2, to_int(claim.lease));
+      if (!run->step()) return true;  // the lease was lost: the message is someone else's now
+      queue = std::string(run->column_text(0));
+      deliveries = run->column_int(1);
+    }
     Run run(impl_->bury);
-    run->bind_text(1, queue).bind_text(2, reason).bind_blob(3, body).bind(4, deliveries).bind(5, now_ms());
+    run->bind_text(1, queue).bind_text(2, reason).bind_blob(3, letter).bind(4, deliveries).bind(5, now_ms());
     run->step();
-  }
-  transaction.commit();
+    return true;
+  });
 }
 
 std::unique_ptr<FlowSlot> SqliteBackend::load(const FlowMachine& machine, const std::string& dispatcher_id,
@@ -621,21 +741,22 @@ CommitResult SqliteBackend::commit(Transition& transition) {
     }
   } version_guard{slot, previous_version};
 
-  {
-    std::lock_guard lock(impl_->db_mutex);
+  CommitResult result = CommitResult::committed;
+  impl_->write([&] {
     sqlite::Database& db = impl_->db;
-    Transaction transaction(db, Transaction::Kind::write);
     const std::int64_t now = now_ms();
     if (transition.consumed != nullptr) {
       Run run(impl_->acknowledge);
       run->bind(1, to_int(transition.consumed->handle)).bind(2, to_int(transition.consumed->lease));
       run->step();
-      if (db.changes() == 0) return CommitResult::lease_lost;
+      if (db.changes() == 0) {
+        result = CommitResult::lease_lost;
+        return false;
+      }
     }
     if (slot != nullptr) {
       const FlowState& state = slot->state();
-      Statement& write = slot->exists() ? impl_->update_flow : impl_->insert_flow;
-      Run run(write);
+      Run run(slot->exists() ? impl_->update_flow : impl_->insert_flow);
       run->bind_text(1, slot->dispatcher_id())
           .bind_text(2, state.flow_name.empty() ? std::string(slot->machine().name) : state.flow_name)
           .bind(3, to_int(state.version))
@@ -645,7 +766,10 @@ CommitResult SqliteBackend::commit(Transition& transition) {
           .bind_text(7, result_text);
       if (slot->exists()) run->bind(8, to_int(slot->loaded_version()));
       run->step();
-      if (db.changes() == 0) return CommitResult::conflict;  // moved since load(), or created meanwhile
+      if (db.changes() == 0) {  // moved since load(), or created meanwhile
+        result = CommitResult::conflict;
+        return false;
+      }
       if (store_node_args) {
         Run args(impl_->insert_node_args);
         args->bind_text(1, slot->dispatcher_id()).bind(2, to_int(state.args_revision())).bind_text(3, node_args_text);
@@ -655,7 +779,10 @@ CommitResult SqliteBackend::commit(Transition& transition) {
         Run applied(impl_->insert_applied);
         applied->bind_text(1, slot->dispatcher_id()).bind_text(2, transition.event_id);
         applied->step();
-        if (db.changes() == 0) return CommitResult::conflict;
+        if (db.changes() == 0) {
+          result = CommitResult::conflict;
+          return false;
+        }
       }
     }
     for (const auto& [key, text] : task_node_args) {
@@ -665,15 +792,12 @@ CommitResult SqliteBackend::commit(Transition& transition) {
     }
     for (const Row& row : rows) {
       Run run(impl_->enqueue);
-      run->bind_text(1, *row.queue).bind_blob(2, row.body).bind(3, now + row.delay);  // row.delay is capped
+      run->bind_text(1, *row.queue).bind_blob(2, row.body).bind(3, now + row.delay);
       run->step();
     }
-    transaction.commit();
-    // Still under the connection's lock, so no thread of this process can claim the new messages before the
-    // transition's trace is out. After the commit: a process that dies now leaves trace lines missing, never a
-    // trace of a transition that did not happen.
-    if (transition.on_commit) transition.on_commit();
-  }
+    return true;
+  }, transition.on_commit ? &transition.on_commit : nullptr);
+  if (result != CommitResult::committed) return result;
   version_guard.keep = true;
 
   // Claims of this process share the very node_args the committed state holds.
@@ -690,21 +814,22 @@ CommitResult SqliteBackend::commit(Transition& transition) {
 }
 
 milliseconds SqliteBackend::throttle(const std::string& key, milliseconds spacing) {
-  std::lock_guard lock(impl_->db_mutex);
-  Transaction transaction(impl_->db, Transaction::Kind::write);
-  const std::int64_t now = now_ms();
-  std::int64_t due = now;
-  {
-    Run run(impl_->select_throttle);
-    run->bind_text(1, key);
-    if (run->step()) due = std::max(run->column_int(0), now);
-  }
-  {
+  if (spacing <= milliseconds::zero()) return milliseconds::zero();
+  std::int64_t now = 0;
+  std::int64_t due = 0;
+  impl_->write([&] {
+    now = now_ms();
+    due = now;
+    {
+      Run run(impl_->select_throttle);
+      run->bind_text(1, key);
+      if (run->step()) due = std::max(run->column_int(0), now);
+    }
     Run run(impl_->upsert_throttle);
     run->bind_text(1, key).bind(2, due + spacing.count());
     run->step();
-  }
-  transaction.commit();
+    return true;
+  });
   return milliseconds(due - now);
 }
 
@@ -738,6 +863,14 @@ std::optional<FlowRecord> SqliteBackend::flow(const std::string& dispatcher_id) 
   return record;
 }
 
+std::optional<FlowState::Status> SqliteBackend::status(const std::string& dispatcher_id) {
+  std::lock_guard lock(impl_->db_mutex);
+  Run run(impl_->select_status);
+  run->bind_text(1, dispatcher_id);
+  if (!run->step()) return std::nullopt;
+  return status_of(run->column_text(0), dispatcher_id);
+}
+
 std::vector<DeadLetter> SqliteBackend::dead_letters() {
   std::vector<DeadLetter> letters;
   std::lock_guard lock(impl_->db_mutex);
@@ -765,16 +898,12 @@ void SqliteBackend::shutdown() {
 }
 
 void SqliteBackend::enqueue_raw(const std::string& queue, std::string bytes) {
-  {
-    std::lock_guard lock(impl_->db_mutex);
-    Transaction transaction(impl_->db, Transaction::Kind::write);
-    {
-      Run run(impl_->enqueue);
-      run->bind_text(1, queue).bind_blob(2, bytes).bind(3, now_ms());
-      run->step();
-    }
-    transaction.commit();
-  }
+  impl_->write([&] {
+    Run run(impl_->enqueue);
+    run->bind_text(1, queue).bind_blob(2, bytes).bind(3, now_ms());
+    run->step();
+    return true;
+  });
   impl_->wake_claimers();
 }
 

@@ -33,6 +33,7 @@ class SqliteBackend final : public Backend {
   std::chrono::milliseconds throttle(const std::string& key, std::chrono::milliseconds spacing) override;
 
   std::optional<FlowRecord> flow(const std::string& dispatcher_id) override;
+  std::optional<FlowState::Status> status(const std::string& dispatcher_id) override;
   std::vector<DeadLetter> dead_letters() override;
   std::size_t pending() override;
 
