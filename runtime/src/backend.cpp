@@ -13,13 +13,19 @@ std::chrono::milliseconds backoff(std::chrono::milliseconds current) {
 
 }  // namespace
 
+std::optional<FlowState::Status> Backend::status(const std::string& dispatcher_id) {
+  auto record = flow(dispatcher_id);
+  if (!record) return std::nullopt;
+  return record->status;
+}
+
 std::optional<FlowRecord> Backend::wait_flow(const std::string& dispatcher_id, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::chrono::milliseconds pause{1};
   for (;;) {
-    auto record = flow(dispatcher_id);
-    if (!record || record->status != FlowState::Status::running) return record;
-    if (std::chrono::steady_clock::now() >= deadline) return record;
+    auto now = status(dispatcher_id);
+    if (!now) return std::nullopt;
+    if (*now != FlowState::Status::running || std::chrono::steady_clock::now() >= deadline) return flow(dispatcher_id);
     std::this_thread::sleep_for(pause);
     pause = backoff(pause);
   }

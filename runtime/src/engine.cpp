@@ -9,6 +9,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "crash_points.hpp"
 #include "selinon/flow_machine.hpp"
 #include "task_runner.hpp"
 
@@ -220,7 +221,8 @@ struct Engine::Impl : ResultReader {
     Transition t;
     t.consumed = claim;
     t.messages = std::move(messages);
-    backend.commit(t);  // a lost lease means another worker has this message now: nothing left to do here
+    // A lost lease means another worker has this message now: nothing is left to do here.
+    if (backend.commit(t) == CommitResult::committed) crash_point("committed");
   }
 
   void apply(Step& step, const FlowEvent& event) {
@@ -319,6 +321,7 @@ struct Engine::Impl : ResultReader {
       if (trace.enabled()) t.on_commit = [&trace] { trace.flush(); };
       switch (backend.commit(t)) {
         case CommitResult::committed:
+          crash_point("committed");
           return;
         case CommitResult::lease_lost:
           return;  // the slot rolls the state back: the message is someone else's now
@@ -335,6 +338,7 @@ struct Engine::Impl : ResultReader {
     TaskRunner runner(*binding, message, *this, *tracer, options.task_source.get(),
                       [this](std::string_view name) -> DataStorage& { return storage(name); }, abandoned_runs);
     TaskOutcome outcome = runner.run();
+    crash_point("task-ran");
     std::vector<Outgoing> out;
     switch (outcome.kind) {
       case TaskOutcome::Kind::succeeded:

@@ -10,6 +10,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -578,29 +580,70 @@ TEST_CASE("envEqual compares the value as a string") {
 
 namespace {
 
-// A listening socket on 127.0.0.1 (ephemeral port) whose thread answers one connection with a canned response.
+// A socket listening on the loopback address of `family` (ephemeral port) that nobody accepts from.
+class Listener {
+ public:
+  explicit Listener(int family = AF_INET) : family_(family) {
+    fd_ = ::socket(family, SOCK_STREAM, 0);
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+    if (family == AF_INET6) {
+      auto& in6 = reinterpret_cast<sockaddr_in6&>(addr);
+      in6.sin6_family = AF_INET6;
+      in6.sin6_addr = in6addr_loopback;
+      len = sizeof in6;
+    } else {
+      auto& in4 = reinterpret_cast<sockaddr_in&>(addr);
+      in4.sin_family = AF_INET;
+      in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      len = sizeof in4;
+    }
+    ok_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0 && ::listen(fd_, 1) == 0 &&
+          ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+    port_ = ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(addr).sin6_port
+                                     : reinterpret_cast<sockaddr_in&>(addr).sin_port);
+  }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  ~Listener() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  bool ok() const { return ok_; }
+  int fd() const { return fd_; }
+  unsigned short port() const { return port_; }
+  std::string host() const {
+    return (family_ == AF_INET6 ? "[::1]:" : "127.0.0.1:") + std::to_string(port_);
+  }
+  // A client connected (and waits in the backlog).
+  bool contacted() const {
+    pollfd pfd{fd_, POLLIN, 0};
+    return ::poll(&pfd, 1, 0) == 1;
+  }
+
+ private:
+  int family_;
+  int fd_ = -1;
+  bool ok_ = false;
+  unsigned short port_ = 0;
+};
+
+// A Listener whose thread answers one connection with a canned response.
 class OneShotServer {
  public:
-  explicit OneShotServer(std::string response, bool respond = true) : response_(std::move(response)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(fd_, 1) == 0);
-    socklen_t len = sizeof addr;
-    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    port_ = ntohs(addr.sin_port);
+  explicit OneShotServer(std::string response, bool respond = true, int family = AF_INET)
+      : listener_(family), response_(std::move(response)) {
+    REQUIRE(listener_.ok());
     thread_ = std::thread([this, respond] { serve(respond); });
   }
   OneShotServer(const OneShotServer&) = delete;
   OneShotServer& operator=(const OneShotServer&) = delete;
   ~OneShotServer() {
     if (thread_.joinable()) thread_.join();
-    ::close(fd_);
   }
 
-  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string host() const { return listener_.host(); }
+  unsigned short port() const { return listener_.port(); }
   // The request as received; valid after the predicate returned and the server thread finished.
   std::string request() {
     if (thread_.joinable()) thread_.join();
@@ -610,9 +653,9 @@ class OneShotServer {
  private:
   // Accepts one client (giving up after 10 s so a test never hangs), reads the request head, answers.
   void serve(bool respond) {
-    pollfd pfd{fd_, POLLIN, 0};
+    pollfd pfd{listener_.fd(), POLLIN, 0};
     if (::poll(&pfd, 1, 10'000) != 1) return;
-    const int client = ::accept(fd_, nullptr, nullptr);
+    const int client = ::accept(listener_.fd(), nullptr, nullptr);
     if (client < 0) return;
     char buf[4096];
     while (request_.find("\r\n\r\n") == std::string::npos) {
@@ -631,9 +674,8 @@ class OneShotServer {
     ::close(client);
   }
 
+  Listener listener_;
   std::string response_;
-  int fd_ = -1;
-  unsigned short port_ = 0;
   std::string request_;
   std::thread thread_;
 };
@@ -664,6 +706,8 @@ TEST_CASE("httpStatus is true when the HEAD answer has the expected status") {
   CHECK(request.rfind("HEAD /missing HTTP/1.1\r\n", 0) == 0);
   CHECK(request.find("\r\nHost: " + server.host() + "\r\n") != std::string::npos);
   CHECK(request.find("\r\nConnection: close\r\n") != std::string::npos);
+  CHECK(request.find("\r\nAccept-Encoding: identity\r\n") != std::string::npos);
+  CHECK(request.find("\r\nAccept:") == std::string::npos);  // http.client sends no Accept header
 }
 
 TEST_CASE("httpStatus resolves host names and tries every address") {
@@ -733,4 +777,77 @@ TEST_CASE("httpStatus rejects bad arguments without any network access") {
   CHECK_FALSE(p::httpStatus("", "/", 200));
   CHECK_FALSE(p::httpStatus("127.0.0.1:1", "/a b", 200));    // a space in the path
   CHECK_FALSE(p::httpStatus("127.0.0.1:1", 5, 200));         // a non-string path
+}
+
+TEST_CASE("httpStatus sends the path byte for byte, fragment and dot segments included") {
+  OneShotServer server("HTTP/1.0 200 OK\r\n\r\n");
+  CHECK(p::httpStatus(server.host(), "/a/../b?q=1#frag", 200));
+  CHECK(server.request().rfind("HEAD /a/../b?q=1#frag HTTP/1.1\r\n", 0) == 0);
+}
+
+TEST_CASE("httpStatus returns a redirect as it is, without following it") {
+  Listener target;
+  const std::string location = "http://" + target.host() + "/";
+  OneShotServer a("HTTP/1.1 302 Found\r\nLocation: " + location + "\r\nContent-Length: 0\r\n\r\n");
+  CHECK(p::httpStatus(a.host(), "/", 302));
+  OneShotServer b("HTTP/1.1 301 Moved Permanently\r\nLocation: " + location + "\r\n\r\n");
+  CHECK_FALSE(p::httpStatus(b.host(), "/", 200));
+  CHECK_FALSE(target.contacted());
+}
+
+TEST_CASE("httpStatus returns an interim status other than 100, as getresponse() does") {
+  OneShotServer server("HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\nHTTP/1.1 200 OK\r\n\r\n");
+  CHECK(p::httpStatus(server.host(), "/", 103));
+}
+
+TEST_CASE("httpStatus connects directly even when http_proxy is set") {
+  Listener proxy;
+  ::setenv("http_proxy", ("http://" + proxy.host()).c_str(), 1);
+  ::setenv("HTTP_PROXY", ("http://" + proxy.host()).c_str(), 1);
+  OneShotServer server("HTTP/1.1 200 OK\r\n\r\n");
+  CHECK(p::httpStatus(server.host(), "/", 200));
+  ::unsetenv("http_proxy");
+  ::unsetenv("HTTP_PROXY");
+  CHECK_FALSE(proxy.contacted());
+}
+
+TEST_CASE("httpStatus reaches a bracketed IPv6 host and names it so in Host") {
+  if (!Listener(AF_INET6).ok()) {
+    MESSAGE("no IPv6 loopback here; skipped");
+    return;
+  }
+  OneShotServer server("HTTP/1.1 204 No Content\r\n\r\n", true, AF_INET6);
+  CHECK(p::httpStatus(server.host(), "/", 204));
+  CHECK(server.request().find("\r\nHost: " + server.host() + "\r\n") != std::string::npos);
+}
+
+namespace {
+std::size_t thread_count() {
+  const std::filesystem::path tasks("/proc/self/task");
+  return static_cast<std::size_t>(
+      std::distance(std::filesystem::directory_iterator(tasks), std::filesystem::directory_iterator()));
+}
+}  // namespace
+
+TEST_CASE("httpStatus is false for a name that does not resolve, and leaves no resolver thread behind") {
+  const std::size_t before = thread_count();
+  const auto start = std::chrono::steady_clock::now();
+  CHECK_FALSE(p::detail::httpStatusWithin("no-such-host.invalid", "/", 200, std::chrono::seconds(3)));
+  CHECK(seconds_since(start) < 3.5);
+  CHECK(thread_count() == before);
+}
+
+TEST_CASE("httpStatus never reads a host as URL parts such as user@host") {
+  Listener listener;
+  CHECK_FALSE(p::httpStatus("user@" + listener.host(), "/", 200));
+  CHECK_FALSE(p::httpStatus("127.0.0.1/x:" + std::to_string(listener.port()), "/", 200));
+  CHECK_FALSE(p::httpStatus("127.0.0.1%41:" + std::to_string(listener.port()), "/", 200));
+  CHECK_FALSE(listener.contacted());
+}
+
+TEST_CASE("httpStatus with a budget of nothing is false without a connection") {
+  Listener listener;
+  CHECK_FALSE(p::detail::httpStatusWithin(listener.host(), "/", 200, std::chrono::milliseconds(0)));
+  CHECK_FALSE(p::detail::httpStatusWithin(listener.host(), "/", 200, std::chrono::milliseconds(-5)));
+  CHECK_FALSE(listener.contacted());
 }

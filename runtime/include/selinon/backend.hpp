@@ -130,6 +130,8 @@ class Backend {
 
   // Read-only views for clients and tests.
   virtual std::optional<FlowRecord> flow(const std::string& dispatcher_id) = 0;
+  // The run's status alone: cheap however big the run is (flow() renders the whole state).
+  virtual std::optional<FlowState::Status> status(const std::string& dispatcher_id);
   virtual std::vector<DeadLetter> dead_letters() = 0;
   // Messages stored and not yet acknowledged: queued, delayed and claimed (0: nothing left to do).
   virtual std::size_t pending() = 0;

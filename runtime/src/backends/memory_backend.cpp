@@ -254,30 +254,41 @@ FlowRecord MemoryBackend::record_of(const Run& run) const {
   return record;
 }
 
+std::shared_ptr<MemoryBackend::Run> MemoryBackend::find_run(const std::string& dispatcher_id) {
+  std::lock_guard lock(runs_mutex_);
+  auto it = runs_.find(dispatcher_id);
+  return it == runs_.end() ? nullptr : it->second;
+}
+
 std::optional<FlowRecord> MemoryBackend::flow(const std::string& dispatcher_id) {
-  std::shared_ptr<Run> run;
-  {
-    std::lock_guard lock(runs_mutex_);
-    auto it = runs_.find(dispatcher_id);
-    if (it == runs_.end()) return std::nullopt;
-    run = it->second;
-  }
+  auto run = find_run(dispatcher_id);
+  if (!run) return std::nullopt;
   std::lock_guard lock(run->mutex);
   if (!run->state) return std::nullopt;
   return record_of(*run);
 }
 
+std::optional<FlowState::Status> MemoryBackend::status(const std::string& dispatcher_id) {
+  auto run = find_run(dispatcher_id);
+  if (!run) return std::nullopt;
+  std::lock_guard lock(run->mutex);
+  if (!run->state) return std::nullopt;
+  return run->state->status();
+}
+
 std::optional<FlowRecord> MemoryBackend::wait_flow(const std::string& dispatcher_id, std::chrono::milliseconds timeout) {
   const auto deadline = deadline_after(timeout);
   for (;;) {
-    auto record = flow(dispatcher_id);
-    if (!record || record->status != FlowState::Status::running) return record;
+    auto now = status(dispatcher_id);
+    if (!now) return std::nullopt;
+    if (*now != FlowState::Status::running) break;
     std::unique_lock lock(runs_mutex_);
-    if (deadline && Clock::now() >= *deadline) return record;
-    // Bounded: a run may end between flow() above and this wait.
+    if (deadline && Clock::now() >= *deadline) break;
+    // Bounded: a run may end between the check above and this wait.
     auto wake = std::min(deadline.value_or(Clock::time_point::max()), Clock::now() + std::chrono::milliseconds(50));
     run_ended_.wait_until(lock, wake);
   }
+  return flow(dispatcher_id);
 }
 
 std::vector<DeadLetter> MemoryBackend::dead_letters() {

@@ -1,30 +1,21 @@
 // Selinon's built-in predicates: Python (CPython 3.11) semantics of subscripting, ==, <, in, len and urlparse on JSON.
 #include "selinon/predicates.hpp"
 
+#include "http_client.hpp"
+
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <compare>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
-#include <vector>
 
 namespace selinon::predicates {
 namespace {
@@ -437,316 +428,6 @@ std::optional<std::string> env_value(const Json& name) {
   return std::string(value);
 }
 
-// ============================================================================================================
-// httpStatus: http.client.HTTPConnection(host).request("HEAD", path).getresponse().status, bounded in time.
-// ============================================================================================================
-
-using Clock = std::chrono::steady_clock;
-
-constexpr std::size_t kMaxLine = 65536;   // http.client._MAXLINE
-constexpr std::size_t kMaxHeaders = 100;  // http.client._MAXHEADERS
-
-// Milliseconds left until `deadline`, for poll(); 0 when it has passed.
-int remaining_ms(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 60'000));
-}
-
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-// Waits for `events` on `fd` until `deadline`; false on timeout or error.
-bool wait_for(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    pollfd p{fd, events, 0};
-    const int rc = ::poll(&p, 1, remaining_ms(deadline));
-    if (rc > 0) return true;
-    if (rc == 0 || errno != EINTR) return false;
-  }
-}
-
-struct Target {
-  std::string host;         // without brackets, for getaddrinfo
-  std::string port;         // decimal
-  std::string host_header;  // what HTTPConnection puts into "Host:"
-};
-
-// Python int() of a port: surrounding whitespace, a sign and '_' separators are accepted; 80 when empty.
-std::optional<long> parse_port(std::string text);
-
-// HTTPConnection._get_hostport, then _validate_host on the host part only.
-std::optional<Target> parse_host(const Json& host_arg) {
-  if (!host_arg.is_string()) return std::nullopt;
-  std::string host = host_arg.get<std::string>();
-  long port = 80;
-  const std::size_t colon = host.rfind(':');
-  const std::size_t bracket = host.rfind(']');
-  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
-    const auto parsed = parse_port(host.substr(colon + 1));
-    if (!parsed || *parsed < 0 || *parsed > 65535) return std::nullopt;
-    port = *parsed;
-    host.erase(colon);
-  }
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host.empty() || std::any_of(host.begin(), host.end(), [](char c) {
-        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
-      }))
-    return std::nullopt;
-  std::string header = host;
-  if (header.find(':') != std::string::npos) header = "[" + header.substr(0, header.find('%')) + "]";
-  if (port != 80) header += ":" + std::to_string(port);
-  return Target{host, std::to_string(port), header};
-}
-
-// The request target: falsy -> "/", a string gets a leading '/' when missing; http.client rejects
-// control characters, spaces and non-ASCII.
-std::optional<std::string> parse_path(const Json& path_arg) {
-  if (!py_truthy(path_arg)) return std::string("/");
-  if (!path_arg.is_string()) return std::nullopt;
-  std::string path = path_arg.get<std::string>();
-  if (std::any_of(path.begin(), path.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u <= 0x20 || u >= 0x7f;
-      }))
-    return std::nullopt;
-  if (path.front() != '/') path.insert(path.begin(), '/');
-  return path;
-}
-
-using Addresses = std::vector<std::pair<sockaddr_storage, socklen_t>>;
-
-Addresses copy_addresses(const addrinfo* list) {
-  Addresses out;
-  for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-    sockaddr_storage storage{};
-    std::memcpy(&storage, ai->ai_addr, std::min<std::size_t>(ai->ai_addrlen, sizeof storage));
-    out.emplace_back(storage, ai->ai_addrlen);
-  }
-  return out;
-}
-
-addrinfo stream_hints(int flags) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = flags;
-  return hints;
-}
-
-// Numeric addresses resolve instantly, without a helper thread.
-std::optional<Addresses> resolve_numeric(const Target& t) {
-  const addrinfo hints = stream_hints(AI_NUMERICHOST | AI_NUMERICSERV);
-  addrinfo* list = nullptr;
-  if (::getaddrinfo(t.host.c_str(), t.port.c_str(), &hints, &list) != 0) return std::nullopt;
-  Addresses out = copy_addresses(list);
-  ::freeaddrinfo(list);
-  return out;
-}
-
-// getaddrinfo cannot be given a timeout, so it runs on a detached thread that we stop waiting for at `deadline`.
-struct PendingResolution {
-  std::mutex mutex;
-  std::condition_variable done_cv;
-  bool done = false;
-  Addresses addresses;
-};
-
-std::optional<Addresses> resolve_name(const Target& t, Clock::time_point deadline) {
-  auto pending = std::make_shared<PendingResolution>();
-  std::thread([pending, host = t.host, port = t.port] {
-    const addrinfo hints = stream_hints(AI_NUMERICSERV);
-    addrinfo* list = nullptr;
-    Addresses found;
-    if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &list) == 0) {
-      found = copy_addresses(list);
-      ::freeaddrinfo(list);
-    }
-    const std::lock_guard lock(pending->mutex);
-    pending->addresses = std::move(found);
-    pending->done = true;
-    pending->done_cv.notify_all();
-  }).detach();
-  std::unique_lock lock(pending->mutex);
-  if (!pending->done_cv.wait_until(lock, deadline, [&] { return pending->done; })) return std::nullopt;
-  return std::move(pending->addresses);
-}
-
-// A connected socket to the first address that accepts (socket.create_connection), or nullptr.
-std::unique_ptr<Socket> connect_any(const Addresses& addresses, Clock::time_point deadline) {
-  for (const auto& [address, length] : addresses) {
-    auto sock = std::make_unique<Socket>(::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (sock->fd() < 0) continue;
-    if (::connect(sock->fd(), reinterpret_cast<const sockaddr*>(&address), length) == 0) return sock;
-    if (errno != EINPROGRESS || !wait_for(sock->fd(), POLLOUT, deadline)) continue;
-    int error = 0;
-    socklen_t error_len = sizeof error;
-    if (::getsockopt(sock->fd(), SOL_SOCKET, SO_ERROR, &error, &error_len) == 0 && error == 0) return sock;
-  }
-  return nullptr;
-}
-
-bool send_all(int fd, std::string_view data, Clock::time_point deadline) {
-  while (!data.empty()) {
-    if (!wait_for(fd, POLLOUT, deadline)) return false;
-    const ssize_t sent = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (sent < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (sent <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(sent));
-  }
-  return true;
-}
-
-// Buffered readline() over the socket, like the response's file object; every read respects the deadline.
-class LineReader {
- public:
-  LineReader(int fd, Clock::time_point deadline) : fd_(fd), deadline_(deadline) {}
-
-  // The next line including its '\n' (a partial line at EOF, "" at EOF); nullopt on error, timeout or an
-  // over-long line.
-  std::optional<std::string> read_line() {
-    for (;;) {
-      const std::size_t newline = buffer_.find('\n');
-      if (newline != std::string::npos) return take(newline + 1);
-      if (buffer_.size() > kMaxLine) return std::nullopt;
-      if (eof_) return take(buffer_.size());
-      if (!fill()) return std::nullopt;
-    }
-  }
-
- private:
-  std::string take(std::size_t n) {
-    if (n > kMaxLine + 1) n = kMaxLine + 1;  // readline(_MAXLINE + 1); the caller rejects it as too long
-    std::string line = buffer_.substr(0, n);
-    buffer_.erase(0, n);
-    return line;
-  }
-
-  bool fill() {
-    for (;;) {
-      if (!wait_for(fd_, POLLIN, deadline_)) return false;
-      char chunk[4096];
-      const ssize_t got = ::recv(fd_, chunk, sizeof chunk, 0);
-      if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-      if (got < 0) return false;
-      if (got == 0) eof_ = true;
-      buffer_.append(chunk, static_cast<std::size_t>(got));
-      return true;
-    }
-  }
-
-  int fd_;
-  Clock::time_point deadline_;
-  std::string buffer_;
-  bool eof_ = false;
-};
-
-struct StatusLine {
-  std::string version;
-  long status = 0;
-};
-
-// str.split() whitespace for a latin-1 decoded line.
-bool is_py_space(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return (u >= 0x09 && u <= 0x0d) || (u >= 0x1c && u <= 0x20) || u == 0x85 || u == 0xa0;
-}
-
-std::vector<std::string> split_words(const std::string& line, std::size_t max_words) {
-  std::vector<std::string> words;
-  std::size_t pos = 0;
-  while (words.size() < max_words) {
-    while (pos < line.size() && is_py_space(line[pos])) ++pos;
-    if (pos == line.size()) break;
-    const std::size_t start = pos;
-    while (pos < line.size() && !is_py_space(line[pos])) ++pos;
-    words.push_back(line.substr(start, pos - start));
-  }
-  return words;
-}
-
-// Python int(): optional sign, digits with single '_' between them.
-std::optional<long> parse_py_int(const std::string& text) {
-  std::size_t pos = (!text.empty() && (text[0] == '+' || text[0] == '-')) ? 1 : 0;
-  const bool negative = pos == 1 && text[0] == '-';
-  if (pos == text.size() || text.size() > 32) return std::nullopt;
-  long value = 0;
-  for (bool after_digit = false; pos < text.size(); ++pos) {
-    if (text[pos] == '_' && after_digit && pos + 1 < text.size() && is_ascii_digit(text[pos + 1])) continue;
-    if (!is_ascii_digit(text[pos])) return std::nullopt;
-    value = std::min(value * 10 + (text[pos] - '0'), 100'000L);  // anything that large is rejected anyway
-    after_digit = true;
-  }
-  return negative ? -value : value;
-}
-
-std::optional<long> parse_port(std::string text) {
-  if (text.empty()) return 80;  // "host:" means the default port
-  while (!text.empty() && is_py_space(text.back())) text.pop_back();
-  const auto first = std::find_if_not(text.begin(), text.end(), is_py_space);
-  text.erase(text.begin(), first);
-  return parse_py_int(text);
-}
-
-// HTTPResponse._read_status.
-std::optional<StatusLine> read_status(LineReader& reader) {
-  const auto line = reader.read_line();
-  if (!line || line->size() > kMaxLine || line->empty()) return std::nullopt;
-  const auto words = split_words(*line, 2);  // version and status; the reason is irrelevant
-  if (words.size() < 2 || words[0].rfind("HTTP/", 0) != 0) return std::nullopt;
-  const auto status = parse_py_int(words[1]);
-  if (!status || *status < 100 || *status > 999) return std::nullopt;
-  return StatusLine{words[0], *status};
-}
-
-// http.client._read_headers of an interim 100 response.
-bool skip_headers(LineReader& reader) {
-  for (std::size_t count = 0;; ++count) {
-    const auto line = reader.read_line();
-    if (!line || line->size() > kMaxLine) return false;
-    if (count + 1 > kMaxHeaders) return false;  // counted before the terminator, as http.client does
-    if (*line == "\r\n" || *line == "\n" || line->empty()) return true;
-  }
-}
-
-// HTTPResponse.begin: skips "100 Continue" responses, then checks the protocol version.
-std::optional<long> read_final_status(LineReader& reader) {
-  for (;;) {
-    const auto status_line = read_status(reader);
-    if (!status_line) return std::nullopt;
-    if (status_line->status == 100) {
-      if (!skip_headers(reader)) return std::nullopt;
-      continue;
-    }
-    const std::string& v = status_line->version;
-    if (v != "HTTP/1.0" && v != "HTTP/0.9" && v.rfind("HTTP/1.", 0) != 0) return std::nullopt;  // UnknownProtocol
-    return status_line->status;
-  }
-}
-
-std::optional<long> head_status(const Target& target, const std::string& path, Clock::time_point deadline) {
-  auto addresses = resolve_numeric(target);
-  if (!addresses) addresses = resolve_name(target, deadline);
-  if (!addresses) return std::nullopt;
-  const auto sock = connect_any(*addresses, deadline);
-  if (!sock) return std::nullopt;
-  const std::string request = "HEAD " + path + " HTTP/1.1\r\nHost: " + target.host_header +
-                              "\r\nAccept-Encoding: identity\r\nConnection: close\r\n\r\n";
-  if (!send_all(sock->fd(), request, deadline)) return std::nullopt;
-  LineReader reader(sock->fd(), deadline);
-  return read_final_status(reader);
-}
-
 }  // namespace
 
 // ============================================================================================================
@@ -930,14 +611,16 @@ bool httpStatus(const Json& host, const Json& path, const Json& status) {
 namespace detail {
 bool httpStatusWithin(const Json& host, const Json& path, const Json& status, std::chrono::milliseconds budget) {
   try {
-    const auto deadline = Clock::now() + budget;
-    const auto target = parse_host(host);
-    const auto request_path = parse_path(path);
-    if (!target || !request_path) return false;
-    const auto answer = head_status(*target, *request_path, deadline);
+    if (!host.is_string()) return false;
+    std::string request_path = "/";  // http.client sends "/" for any falsy path (None, "", 0, [], ...)
+    if (py_truthy(path)) {
+      if (!path.is_string()) return false;
+      request_path = path.get<std::string>();
+    }
+    const auto answer = http::head_status(host.get<std::string>(), request_path, budget);
     return answer.has_value() && py_equal(Json(static_cast<std::int64_t>(*answer)), status);
   } catch (...) {
-    return false;  // e.g. std::system_error when no resolver thread can be started
+    return false;  // predicates never throw (e.g. allocation failure)
   }
 }
 }  // namespace detail

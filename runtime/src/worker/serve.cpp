@@ -4,6 +4,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "crash_points.hpp"
 #include "selinon/engine.hpp"
 
 namespace selinon {
@@ -60,6 +61,7 @@ void serve(Engine& engine, Backend& backend, const std::vector<std::string>& que
       while (!stop.load()) {
         auto claim = backend.claim(queues, std::chrono::milliseconds(100));
         if (!claim) continue;
+        crash_point("claimed");
         keeper.hold(i, &*claim);
         engine.handle(*claim);
         keeper.hold(i, nullptr);

@@ -104,19 +104,16 @@ int execute(const SystemDescriptor& system, const Shared& shared, const std::str
   std::thread workers([&] { serve(engine, *backend, engine.queues(), shared.concurrency, stop); });
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::duration<double>(timeout_seconds > 0 ? timeout_seconds : 1e9);
-  std::optional<FlowRecord> record;
   while (!g_stop.load() && std::chrono::steady_clock::now() < deadline) {
-    record = backend->wait_flow(id, std::chrono::milliseconds(100));
+    auto status = backend->status(id);
     // Done when the flow ended and nothing it started (nowait nodes, orphans) is still queued or running.
-    if (record && record->status != FlowState::Status::running &&
-        backend->wait_idle(std::chrono::milliseconds(100))) {
-      break;
-    }
+    if (status && *status != FlowState::Status::running && backend->wait_idle(std::chrono::milliseconds(100))) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   stop = true;
   backend->shutdown();
   workers.join();
-  record = backend->flow(id);
+  auto record = backend->flow(id);
   bool ok = record && record->status == FlowState::Status::succeeded;
   bool ended = record && record->status != FlowState::Status::running;
   std::cerr << "flow " << flow << " " << (ok ? "succeeded" : ended ? "failed" : "did not finish") << "\n";
@@ -165,11 +162,12 @@ int start_command(const SystemDescriptor& system, const Shared& shared, const st
   std::signal(SIGTERM, on_stop_signal);
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::duration<double>(timeout_seconds > 0 ? timeout_seconds : 1e9);
-  std::optional<FlowRecord> record;
   while (!g_stop.load() && std::chrono::steady_clock::now() < deadline) {
-    record = backend->wait_flow(id, std::chrono::milliseconds(200));
-    if (record && record->status != FlowState::Status::running) break;
+    auto status = backend->status(id);
+    if (status && *status != FlowState::Status::running) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  auto record = backend->flow(id);
   if (!record) {
     std::cout << "status: unknown\n";
     return 1;

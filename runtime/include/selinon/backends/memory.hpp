@@ -41,6 +41,7 @@ class MemoryBackend final : public Backend {
   std::chrono::milliseconds throttle(const std::string& key, std::chrono::milliseconds spacing) override;
 
   std::optional<FlowRecord> flow(const std::string& dispatcher_id) override;
+  std::optional<FlowState::Status> status(const std::string& dispatcher_id) override;
   std::vector<DeadLetter> dead_letters() override;
   std::size_t pending() override;
   std::optional<FlowRecord> wait_flow(const std::string& dispatcher_id, std::chrono::milliseconds timeout) override;
@@ -79,6 +80,7 @@ class MemoryBackend final : public Backend {
   bool holds_lease(const Claim& claim) const;
   void finished_one();
   FlowRecord record_of(const Run& run) const;
+  std::shared_ptr<Run> find_run(const std::string& dispatcher_id);
 
   BackendOptions options_;
 
