@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   clang libclang-rt-14-dev            # libFuzzer and the sanitizer runtimes
   libyaml-cpp-dev libfmt-dev libcli11-dev libboost-graph-dev doctest-dev nlohmann-json3-dev
+  libsqlite3-dev                      # the sqlite backend
   graphviz libgraphviz-dev            # libgvc: selinonc plot renders SVG/PNG/PDF in-process
   libcurl4-openssl-dev                # the httpStatus predicate's HEAD request
 )
