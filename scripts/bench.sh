@@ -8,13 +8,14 @@
 #   scripts/bench.sh dispatch [ARGS]  the shared benchmark flows through the runtime on the memory and SQLite
 #                                     backends beside a bare thread pool (ARGS go to bench_dispatch,
 #                                     e.g. --flows chain20 --backends memory --scale 0.1)
+#   scripts/bench.sh foreach [ARGS]   `worker execute` of a foreach over 10k / 50k / 100k items: time and memory
 #
 # Environment: SELINON_BUILD_LOCK (default /tmp/selinon-build.lock; builds share the machine, so they take turns).
 set -euo pipefail
 
 mode=check
 case "${1:-}" in
-  check|plot|dispatch) mode=$1; shift ;;
+  check|plot|dispatch|foreach) mode=$1; shift ;;
 esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$root/build-release
@@ -34,5 +35,9 @@ case "$mode" in
   dispatch)
     flock "$lock" cmake --build "$build" --target bench_dispatch
     "$build/tests/bench/bench_dispatch" "$@"
+    ;;
+  foreach)
+    flock "$lock" cmake --build "$build" --target foreach_worker foreach_scaling
+    "$build/tests/bench/foreach_scaling" --worker "$build/tests/bench/foreach_worker" --check "$@"
     ;;
 esac

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "backends/sqlite_backend.hpp"
+#include "selinon/backends/sqlite.hpp"
 #include "selinon/flow_machine.hpp"
 
 using namespace std::chrono_literals;

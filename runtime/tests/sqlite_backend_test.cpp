@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "backends/sqlite_backend.hpp"
+#include "selinon/backends/sqlite.hpp"
 #include "selinon/flow_machine.hpp"
 
 using namespace std::chrono_literals;

@@ -96,6 +96,8 @@ class Workers {
     int n = incarnation_++;
     fs::path trace = dir_ / ("worker-" + std::to_string(slot) + "-" + std::to_string(n) + ".jsonl");
     fs::path log = dir_ / ("worker-" + std::to_string(slot) + "-" + std::to_string(n) + ".log");
+    std::cout.flush();  // the child must not write this process's buffered output again
+    std::fflush(nullptr);
     pid_t pid = ::fork();
     if (pid == 0) {
       std::freopen(trace.c_str(), "w", stdout);
@@ -165,7 +167,8 @@ void check_outcomes(selinon::Backend& backend, const std::map<std::string, Expec
     }
     const Json& r = record->result;
     auto collect = [&](const Json& result) {
-      for (const auto& [name, ids] : result.value("finished_nodes", Json::object()).items()) {
+      const Json finished = result.value("finished_nodes", Json::object());  // named: items() of a temporary dangles
+      for (const auto& [name, ids] : finished.items()) {
         if (name == "inner") continue;
         for (const auto& task_id : ids) finished_tasks.insert(task_id.get<std::string>());
       }

@@ -78,8 +78,9 @@ struct Transition {
   FlowSlot* flow = nullptr;         // its state is written with version loaded_version() + 1 (nullptr: none)
   std::string event_id;             // recorded as applied to `flow`
   std::vector<Outgoing> messages;   // enqueued; delayed ones become claimable after their delay
-  // Called once the commit can no longer be refused (version and lease checked), before any of its messages can
-  // be claimed: the transition's trace goes out then, so a trace never shows an effect before its cause.
+  // Called once the commit has been made, before this process can claim any of its messages: the transition's
+  // trace goes out then, so a trace never shows an effect before its cause nor a transition that was not made
+  // (a process killed right after the commit leaves that transition's lines missing).
   std::function<void()> on_commit;
 };
 
@@ -108,6 +109,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string_view name() const = 0;
+  // False when claims are never taken away (one process holds everything): workers then renew no leases.
+  virtual bool leases_expire() const { return true; }
 
   // Claims the next due message of `queues` (every queue when empty), waiting up to `wait` for one.
   // nullopt after the wait or once shut down.

@@ -1,7 +1,7 @@
 // The sqlite backend. Every write is one short BEGIN IMMEDIATE transaction, so processes sharing the file queue
 // for the write lock (busy_timeout) instead of deadlocking on a read-to-write upgrade; within one process the one
 // connection is serialised by a mutex, and commits wake the claimers of the process at once.
-#include "sqlite_backend.hpp"
+#include "selinon/backends/sqlite.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -662,6 +662,10 @@ CommitResult SqliteBackend::commit(Transition& transition) {
       run->step();
     }
     transaction.commit();
+    // Still under the connection's lock, so no thread of this process can claim the new messages before the
+    // transition's trace is out. After the commit: a process that dies now leaves trace lines missing, never a
+    // trace of a transition that did not happen.
+    if (transition.on_commit) transition.on_commit();
   }
   version_guard.keep = true;
 

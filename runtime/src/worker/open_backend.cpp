@@ -5,7 +5,7 @@
 #include "selinon/backends/memory.hpp"
 #include "selinon/backend.hpp"
 #if SELINON_HAVE_SQLITE
-#include "backends/sqlite_backend.hpp"
+#include "selinon/backends/sqlite.hpp"
 #endif
 
 namespace selinon {

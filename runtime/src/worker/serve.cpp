@@ -1,6 +1,7 @@
 // The serving loop of a worker process: threads that claim and handle messages, and a keeper of their leases.
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -54,7 +55,8 @@ class LeaseKeeper {
 
 void serve(Engine& engine, Backend& backend, const std::vector<std::string>& queues, int concurrency,
            const std::atomic<bool>& stop, std::chrono::milliseconds lease) {
-  LeaseKeeper keeper(backend, lease);
+  std::optional<LeaseKeeper> keeper;
+  if (backend.leases_expire()) keeper.emplace(backend, lease);
   std::vector<std::thread> workers;
   for (int i = 0; i < std::max(1, concurrency); ++i) {
     workers.emplace_back([&, i] {
@@ -62,9 +64,9 @@ void serve(Engine& engine, Backend& backend, const std::vector<std::string>& que
         auto claim = backend.claim(queues, std::chrono::milliseconds(100));
         if (!claim) continue;
         crash_point("claimed");
-        keeper.hold(i, &*claim);
+        if (keeper) keeper->hold(i, &*claim);
         engine.handle(*claim);
-        keeper.hold(i, nullptr);
+        if (keeper) keeper->hold(i, nullptr);
       }
     });
   }

@@ -28,6 +28,7 @@ class MemoryBackend final : public Backend {
   ~MemoryBackend() override;
 
   std::string_view name() const override { return "memory"; }
+  bool leases_expire() const override { return false; }
 
   std::optional<Claim> claim(const std::vector<std::string>& queues, std::chrono::milliseconds wait) override;
   bool extend(const Claim& claim) override;
