@@ -3,12 +3,11 @@
 //
 //   bench_dispatch [--flows a,b] [--backends memory,sqlite] [--threads 1,2] [--workers 1,2] [--scale X]
 //                  [--repetitions R]
-//   bench_dispatch --serve sqlite://PATH     (a worker process of the sqlite runs: serve, one thread, to SIGTERM)
 //
 // Each flow is started K times at once from this process (Engine::start_flow); the clock runs from the first start
 // until the backend is idle (the last run ended), and every run's record is checked after that.
 //   memory: the engine and `serve` with T threads in this process.
-//   sqlite: N worker processes (this binary with --serve, one thread each) on a fresh database file; this process
+//   sqlite: N processes of bench_worker (`run --broker sqlite://PATH -c 1`) on a fresh database file; this process
 //           only starts the runs and waits.
 // The floor hands as many empty closures to T threads through one shared queue (dispatch_floor.hpp). Overhead per
 // task = runtime seconds per task - floor seconds per task, with as many threads in all (workers x threads).
@@ -22,7 +21,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -38,7 +36,6 @@
 #include <selinon/engine.hpp>
 #include <selinon/storages/memory.hpp>
 
-#include "backends/sqlite_backend.hpp"
 #include "dispatch_floor.hpp"
 #include "system.hpp"
 #include "worker_processes.hpp"
@@ -178,47 +175,15 @@ class TempDirectory {
   std::filesystem::path path_;
 };
 
-// TODO(sqlite): open_backend() does not know sqlite:// yet (runtime/CMakeLists.txt never defines
-// SELINON_HAVE_SQLITE nor links selinon_runtime_sqlite into the worker library), so the stock worker binaries cannot
-// serve a SQLite file. Until it does, the bench makes the backend itself and its own --serve mode is the worker;
-// afterwards open_backend(url) here and `bench_worker run --broker URL -c 1 --trace none` (selinon_add_worker)
-// as the worker processes measure the same thing through the public paths.
-std::unique_ptr<selinon::Backend> open_sqlite(const std::string& url) {
-  constexpr std::string_view scheme = "sqlite://";
-  if (!url.starts_with(scheme)) throw std::invalid_argument("expected sqlite://PATH, not '" + url + "'");
-  return std::make_unique<selinon::SqliteBackend>(url.substr(scheme.size()), selinon::BackendOptions{});
-}
-
-const char* const kReadyLine = "bench worker serving";
-
-std::atomic<bool> g_stop{false};  // set by SIGTERM; lock-free atomics are async-signal-safe
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
-
-// The --serve mode: one worker process of the sqlite runs.
-int serve_main(const std::string& url) {
-  auto backend = open_sqlite(url);
-  selinon::Engine engine(bench_flows::system(), *backend, std::make_shared<selinon::Tracer>(), engine_options());
-  std::signal(SIGTERM, on_stop_signal);
-  std::signal(SIGINT, on_stop_signal);
-  std::fprintf(stderr, "%s %s\n", kReadyLine, url.c_str());
-  selinon::serve(engine, *backend, engine.queues(), 1, g_stop);
-  return 0;
-}
-
-std::string this_executable() {
-  std::error_code error;
-  auto path = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (error) throw std::runtime_error("cannot find this executable: " + error.message());
-  return path.string();
-}
-
 double run_sqlite(const Case& c, int flows, int workers) {
   TempDirectory directory;
   const std::string url = "sqlite://" + (directory.path() / "bench.db").string();
   // Opened first, so the workers find the schema in place.
-  auto backend = open_sqlite(url);
+  auto backend = selinon::open_backend(url);
   selinon::Engine engine(bench_flows::system(), *backend, std::make_shared<selinon::Tracer>(), engine_options());
-  selinon::bench::WorkerProcesses processes({this_executable(), "--serve", url}, workers, kReadyLine);
+  // The worker binary of this configuration, as deployed: `run` serves every queue until SIGTERM.
+  selinon::bench::WorkerProcesses processes({BENCH_WORKER_PATH, "run", "--broker", url, "-c", "1", "--trace", "none"},
+                                            workers, "worker serving");
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   std::optional<double> elapsed;
   std::string failure;
@@ -367,14 +332,6 @@ bool bench_case(const Case& c, const std::vector<Config>& configs, const Options
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 3 && std::string_view(argv[1]) == "--serve") {
-    try {
-      return serve_main(argv[2]);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "bench_dispatch --serve: %s\n", e.what());
-      return 2;
-    }
-  }
   Options options;
   try {
     options = parse(argc, argv);
