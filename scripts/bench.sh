@@ -5,7 +5,9 @@
 #                                     (default 7 runs; every run, the medians and the ratio to the floor)
 #   scripts/bench.sh plot [--full]    `selinonc plot` of Selinon's 500-task/1,000-edge flow (Selinon: 91.9 s);
 #                                     --full also times dot's full layout (minutes)
-#   scripts/bench.sh dispatch [ARGS]  trivial tasks through the in-process runtime beside a bare thread pool
+#   scripts/bench.sh dispatch [ARGS]  the shared benchmark flows through the runtime on the memory and SQLite
+#                                     backends beside a bare thread pool (ARGS go to bench_dispatch,
+#                                     e.g. --flows chain20 --backends memory --scale 0.1)
 #   scripts/bench.sh foreach [ARGS]   `worker execute` of a foreach over 10k / 50k / 100k items: time and memory
 #
 # Environment: SELINON_BUILD_LOCK (default /tmp/selinon-build.lock; builds share the machine, so they take turns).

@@ -1,178 +1,200 @@
-// Dispatch benchmark: trivial (mocked) tasks through the in-process runtime, against a bare thread pool floor.
+// Dispatch benchmark: the flows Python Selinon was measured on (tests/bench/selinon_bench, copies of the shared
+// benchmark flows) with their trivial C++ tasks, through the engine on each backend, beside a bare thread pool.
 //
-//   bench_dispatch [--threads N] [--scale X] [--repetitions R]
+//   bench_dispatch [--flows a,b] [--backends memory,sqlite] [--threads 1,2] [--workers 1,2] [--scale X]
+//                  [--repetitions R]
 //
-// Three flows (tests/bench/dispatch/*.yml): a 20-task chain, a 1 -> 100 -> 1 fan-out/join and a conditional
-// diamond. Each is run K times at once on an InprocBroker served by N threads (no trace sinks); the floor is a
-// mutex + condition-variable thread pool with the same N threads running as many empty closures as the flows ran
-// tasks. dispatch overhead per task = (runtime wall time - floor wall time) / tasks, medians of R repetitions.
-// Exits 1 when any flow did not succeed with exactly its expected tasks (the smoke test relies on that only).
+// Each flow is started K times at once from this process (Engine::start_flow); the clock runs from the first start
+// until the backend is idle (the last run ended), and every run's record is checked after that.
+//   memory: the engine and `serve` with T threads in this process.
+//   sqlite: N processes of bench_worker (`run --broker sqlite://PATH -c 1`) on a fresh database file; this process
+//           only starts the runs and waits.
+// The floor hands as many empty closures to T threads through one shared queue (dispatch_floor.hpp). Overhead per
+// task = runtime seconds per task - floor seconds per task, with as many threads in all (workers x threads).
+// Figures are medians of R repetitions. One line per figure, for scripts:
+//
+//   floor <flow> threads=<T> tasks=<N> tasks/s=<X>
+//   bench <flow> backend=<memory|sqlite> workers=<N> threads=<T> flows=<N> tasks=<N> tasks/s=<X> flows/s=<Y>
+//   overhead <flow> backend=<memory|sqlite> workers=<N> threads=<T> us/task=<Z>
+//
+// Exits 1 when any run did not succeed with exactly its expected tasks (the smoke test relies on that only).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
-#include <functional>
+#include <filesystem>
 #include <memory>
-#include <mutex>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <selinon/engine.hpp>
 #include <selinon/backends/memory.hpp>
-#include <selinon/mock.hpp>
-#include <selinon/system.hpp>
-#include <selinon/trace.hpp>
+#include <selinon/engine.hpp>
+#include <selinon/storages/memory.hpp>
 
-// The generated system.hpp files of the three configurations share one name, so their entry points are declared
-// here instead of included.
-namespace bench_chain {
-const selinon::SystemDescriptor& system();
-}
-namespace bench_fanout {
-const selinon::SystemDescriptor& system();
-}
-namespace bench_diamond {
-const selinon::SystemDescriptor& system();
-}
+#include "dispatch_floor.hpp"
+#include "system.hpp"
+#include "worker_processes.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using selinon::Json;
 
-struct Scenario {
-  std::string label;
-  const selinon::SystemDescriptor& system;
+struct Case {
   std::string flow;
-  int flows;           // K at --scale 1
-  int tasks_per_flow;  // every run must finish exactly these many task instances
-  std::function<Json(int)> node_args;
+  int memory_flows;    // K at --scale 1, about 40,000 tasks each
+  int sqlite_flows;    // K at --scale 1 on SQLite: a tenth
+  int tasks_per_flow;  // every run must finish exactly these many task instances (sub-flows' tasks included)
+  Json node_args;
+  // Tasks or conditions read stored results: InMemoryStorage keeps them in the process that ran the task, so the
+  // runs only work with every task in one process.
+  bool reads_results = false;
 };
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
+// The cases of the shared README: node_args and tasks per flow.
+std::vector<Case> all_cases() {
+  return {
+      {"chain20", 2000, 200, 20, nullptr},
+      {"fanout20", 1800, 180, 22, nullptr},
+      {"fanout100", 400, 40, 102, nullptr},
+      {"diamond", 8000, 800, 5, {{"kind", "both"}, {"tag", 1}}, true},
+      {"subflow_outer", 6000, 600, 7, {{"x", 1}}},
+      {"loop", 3300, 330, 12, {{"iterations", 10}}, true},
+  };
 }
 
-// Task instances a finished flow ran, from its outcome's finished_nodes ({name: [ids]}).
+enum class BackendKind { memory, sqlite };
+
+struct Config {
+  BackendKind backend;
+  int workers;  // processes
+  int threads;  // per process
+  const char* name() const { return backend == BackendKind::memory ? "memory" : "sqlite"; }
+};
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Task instances a finished run executed, from its result ({finished_nodes: {name: [ids]}, subflows: {id: result}}):
+// an id of a sub-flow counts the tasks of that sub-flow's own result.
 int finished_task_count(const Json& result) {
+  const auto nodes = result.find("finished_nodes");
+  if (nodes == result.end() || !nodes->is_object()) return 0;
+  const auto subflows = result.find("subflows");
   int count = 0;
-  auto it = result.find("finished_nodes");
-  if (it == result.end() || !it->is_object()) return 0;
-  for (const auto& [name, ids] : it->items()) count += ids.is_array() ? static_cast<int>(ids.size()) : 0;
+  for (const auto& [name, ids] : nodes->items()) {
+    if (!ids.is_array()) continue;
+    for (const auto& id : ids) {
+      if (subflows != result.end() && id.is_string() && subflows->contains(id.get<std::string>())) {
+        count += finished_task_count((*subflows)[id.get<std::string>()]);
+      } else {
+        ++count;
+      }
+    }
+  }
   return count;
 }
 
-// K runs of the scenario's flow started at once; returns the wall time from the first start to the last end.
-// Throws std::runtime_error when a run does not succeed with exactly the expected tasks.
-double run_runtime(const Scenario& s, int flows, int threads) {
-  selinon::MemoryBackend backend;
+selinon::EngineOptions engine_options() {
   selinon::EngineOptions options;
-  options.task_source = std::make_shared<const selinon::MockScript>();  // empty script: every task returns null
-  selinon::Engine engine(s.system, backend, std::make_shared<selinon::Tracer>(), std::move(options));
-  std::atomic<bool> stop{false};
-  std::thread server([&] { selinon::serve(engine, backend, engine.queues(), threads, stop); });
-  // Let the workers reach consume() so thread start-up is not timed (the floor's pool is also started untimed).
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // BenchStore is Selinon's InMemoryStorage, which the system binds no C++ class to.
+  options.builtin_storage = [](const selinon::StorageBinding&, const Json& configuration) {
+    return std::make_unique<selinon::MemoryStorage>(configuration);
+  };
+  return options;
+}
 
-  std::string failure;
-  const auto start = Clock::now();
+// Starts `flows` runs of the case at once and waits until the backend has nothing left to do (the last run ended);
+// returns the seconds from the first start to then. Each run's record is checked afterwards, off the clock, so the
+// waiting costs the workers nothing. Throws std::runtime_error when a run did not succeed with exactly the expected
+// tasks.
+double run_flows(selinon::Engine& engine, selinon::Backend& backend, const Case& c, int flows) {
   std::vector<std::string> ids;
   ids.reserve(static_cast<std::size_t>(flows));
-  for (int k = 0; k < flows; ++k) ids.push_back(engine.start_flow(s.flow, s.node_args(k)));
+  const auto start = Clock::now();
+  for (int k = 0; k < flows; ++k) ids.push_back(engine.start_flow(c.flow, c.node_args));
+  const bool idle = backend.wait_idle(std::chrono::minutes(5));
+  const double elapsed = seconds_since(start);
+  if (!idle) throw std::runtime_error(std::to_string(backend.pending()) + " messages still pending after 5 minutes");
   for (const auto& id : ids) {
-    auto outcome = backend.wait_flow(id, std::chrono::seconds(120));
-    if (!outcome || outcome->status != selinon::FlowState::Status::succeeded) {
-      failure = "flow " + id + " did not succeed" + (outcome ? ": " + outcome->result.dump() : std::string());
-      break;
+    auto record = backend.flow(id);
+    if (!record || record->status != selinon::FlowState::Status::succeeded) {
+      throw std::runtime_error("flow " + id + (record ? " did not succeed: " + record->result.dump() : " is unknown"));
     }
-    int tasks = finished_task_count(outcome->result);
-    if (tasks != s.tasks_per_flow) {
-      failure = "flow " + id + " ran " + std::to_string(tasks) + " tasks, expected " +
-                std::to_string(s.tasks_per_flow);
-      break;
+    const int tasks = finished_task_count(record->result);
+    if (tasks != c.tasks_per_flow) {
+      throw std::runtime_error("flow " + id + " ran " + std::to_string(tasks) + " tasks, expected " +
+                               std::to_string(c.tasks_per_flow));
     }
   }
-  const double elapsed = seconds_since(start);
-  stop = true;
-  backend.shutdown();
-  server.join();
-  if (!failure.empty()) throw std::runtime_error(s.label + ": " + failure);
   return elapsed;
 }
 
-// The floor: the least any runtime must spend to hand `closures` units of work to `threads` threads through one
-// shared queue.
-class ThreadPool {
- public:
-  explicit ThreadPool(int threads) {
-    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+double run_memory(const Case& c, int flows, int threads) {
+  selinon::MemoryBackend backend;
+  selinon::Engine engine(bench_flows::system(), backend, std::make_shared<selinon::Tracer>(), engine_options());
+  std::atomic<bool> stop{false};
+  std::thread server([&] { selinon::serve(engine, backend, engine.queues(), threads, stop); });
+  // Let the workers reach claim() so thread start-up is not timed (the floor's pool is also started untimed).
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::optional<double> elapsed;
+  std::string failure;
+  try {
+    elapsed = run_flows(engine, backend, c, flows);
+  } catch (const std::exception& e) {
+    failure = e.what();
   }
-  ~ThreadPool() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    ready_.notify_all();
-    for (auto& w : workers_) w.join();
-  }
-  ThreadPool(const ThreadPool&) = delete;
-  ThreadPool& operator=(const ThreadPool&) = delete;
+  stop = true;
+  backend.shutdown();
+  server.join();
+  if (!elapsed) throw std::runtime_error(failure);
+  return *elapsed;
+}
 
-  void submit(std::function<void()> job) {
-    {
-      std::lock_guard lock(mutex_);
-      jobs_.push_back(std::move(job));
-    }
-    ready_.notify_one();
+// A fresh directory for one database, removed with everything in it (the -wal and -shm files too).
+class TempDirectory {
+ public:
+  TempDirectory() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "selinon-bench-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary directory");
+    path_ = pattern;
   }
+  ~TempDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDirectory(const TempDirectory&) = delete;
+  TempDirectory& operator=(const TempDirectory&) = delete;
+  const std::filesystem::path& path() const { return path_; }
 
  private:
-  void work() {
-    for (;;) {
-      std::function<void()> job;
-      {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-    }
-  }
-
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> jobs_;
-  bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  std::filesystem::path path_;
 };
 
-double run_floor(long closures, int threads) {
-  ThreadPool pool(threads);
+double run_sqlite(const Case& c, int flows, int workers) {
+  TempDirectory directory;
+  const std::string url = "sqlite://" + (directory.path() / "bench.db").string();
+  // Opened first, so the workers find the schema in place.
+  auto backend = selinon::open_backend(url);
+  selinon::Engine engine(bench_flows::system(), *backend, std::make_shared<selinon::Tracer>(), engine_options());
+  // The worker binary of this configuration, as deployed: `run` serves every queue until SIGTERM.
+  selinon::bench::WorkerProcesses processes({BENCH_WORKER_PATH, "run", "--broker", url, "-c", "1", "--trace", "none"},
+                                            workers, "worker serving");
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  std::atomic<long> done{0};
-  std::mutex mutex;
-  std::condition_variable all_done;
-  const auto start = Clock::now();
-  for (long i = 0; i < closures; ++i) {
-    pool.submit([&] {
-      if (done.fetch_add(1) + 1 == closures) {
-        std::lock_guard lock(mutex);
-        all_done.notify_one();
-      }
-    });
+  std::optional<double> elapsed;
+  std::string failure;
+  try {
+    elapsed = run_flows(engine, *backend, c, flows);
+  } catch (const std::exception& e) {
+    failure = e.what();
   }
-  {
-    std::unique_lock lock(mutex);
-    all_done.wait(lock, [&] { return done.load() == closures; });
-  }
-  return seconds_since(start);
+  if (std::string stopped = processes.stop(); !stopped.empty()) failure += (failure.empty() ? "" : "; ") + stopped;
+  if (!elapsed || !failure.empty()) throw std::runtime_error(failure);
+  return *elapsed;
 }
 
 double median(std::vector<double> values) {
@@ -181,8 +203,32 @@ double median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+std::vector<int> positive_list(const std::string& option, const std::string& text) {
+  std::vector<int> values;
+  for (const auto& item : split_list(text)) {
+    const int value = std::stoi(item);
+    if (value < 1) throw std::invalid_argument(option + " takes positive numbers");
+    values.push_back(value);
+  }
+  if (values.empty()) throw std::invalid_argument(option + " needs at least one number");
+  return values;
+}
+
 struct Options {
-  int threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  std::vector<std::string> flows;  // empty: every case
+  bool memory = true;
+  bool sqlite = true;
+  std::vector<int> threads = {1, 2};
+  std::vector<int> workers = {1, 2};
   double scale = 1.0;
   int repetitions = 3;
 };
@@ -190,18 +236,97 @@ struct Options {
 Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
+    const std::string arg = argv[i];
     auto value = [&]() -> std::string {
       if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
       return argv[++i];
     };
-    if (arg == "--threads") o.threads = std::stoi(value());
-    else if (arg == "--scale") o.scale = std::stod(value());
-    else if (arg == "--repetitions") o.repetitions = std::stoi(value());
-    else throw std::invalid_argument("unknown argument '" + arg + "' (use --threads N, --scale X, --repetitions R)");
+    if (arg == "--flows") {
+      o.flows = split_list(value());
+    } else if (arg == "--backends") {
+      const auto names = split_list(value());
+      for (const auto& n : names) {
+        if (n != "memory" && n != "sqlite") throw std::invalid_argument("unknown backend '" + n + "'");
+      }
+      o.memory = std::find(names.begin(), names.end(), "memory") != names.end();
+      o.sqlite = std::find(names.begin(), names.end(), "sqlite") != names.end();
+    } else if (arg == "--threads") {
+      o.threads = positive_list(arg, value());
+    } else if (arg == "--workers") {
+      o.workers = positive_list(arg, value());
+    } else if (arg == "--scale") {
+      o.scale = std::stod(value());
+    } else if (arg == "--repetitions") {
+      o.repetitions = std::stoi(value());
+    } else {
+      throw std::invalid_argument("unknown argument '" + arg +
+                                  "' (use --flows a,b --backends memory,sqlite --threads 1,2 --workers 1,2 "
+                                  "--scale X --repetitions R)");
+    }
   }
-  if (o.threads < 1 || o.scale <= 0 || o.repetitions < 1) throw std::invalid_argument("values must be positive");
+  if (o.scale <= 0 || o.repetitions < 1) throw std::invalid_argument("--scale and --repetitions must be positive");
+  const auto cases = all_cases();
+  for (const auto& f : o.flows) {
+    if (std::none_of(cases.begin(), cases.end(), [&](const Case& c) { return c.flow == f; })) {
+      throw std::invalid_argument("unknown flow '" + f + "'");
+    }
+  }
   return o;
+}
+
+// Runs each configuration of one case, prints its lines; false when a run failed.
+bool bench_case(const Case& c, const std::vector<Config>& configs, const Options& options) {
+  const int memory_flows = std::max(1, static_cast<int>(c.memory_flows * options.scale));
+  const int sqlite_flows = std::max(1, static_cast<int>(c.sqlite_flows * options.scale));
+  const long floor_tasks = static_cast<long>(memory_flows) * c.tasks_per_flow;
+
+  // Floor seconds per task for every thread count a configuration uses in all.
+  std::vector<std::pair<int, double>> floors;
+  auto floor_per_task = [&](int threads) {
+    for (const auto& [t, s] : floors) {
+      if (t == threads) return s;
+    }
+    std::vector<double> times;
+    for (int r = 0; r < options.repetitions; ++r) times.push_back(selinon::bench::thread_pool_floor(floor_tasks, threads));
+    const double seconds = median(times);
+    std::printf("floor %s threads=%d tasks=%ld tasks/s=%.0f\n", c.flow.c_str(), threads, floor_tasks,
+                static_cast<double>(floor_tasks) / seconds);
+    std::fflush(stdout);
+    floors.emplace_back(threads, seconds / static_cast<double>(floor_tasks));
+    return floors.back().second;
+  };
+
+  bool ok = true;
+  for (const auto& config : configs) {
+    if (config.backend == BackendKind::sqlite && config.workers > 1 && c.reads_results) {
+      std::printf("skip %s backend=sqlite workers=%d: its tasks read stored results, and InMemoryStorage keeps "
+                  "them in the process that ran the task\n", c.flow.c_str(), config.workers);
+      continue;
+    }
+    const int flows = config.backend == BackendKind::memory ? memory_flows : sqlite_flows;
+    const long tasks = static_cast<long>(flows) * c.tasks_per_flow;
+    std::vector<double> times;
+    try {
+      for (int r = 0; r < options.repetitions; ++r) {
+        times.push_back(config.backend == BackendKind::memory ? run_memory(c, flows, config.threads)
+                                                              : run_sqlite(c, flows, config.workers));
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bench_dispatch: %s backend=%s workers=%d threads=%d: %s\n", c.flow.c_str(), config.name(),
+                   config.workers, config.threads, e.what());
+      ok = false;
+      continue;
+    }
+    const double seconds = median(times);
+    const double floor = floor_per_task(config.workers * config.threads);
+    std::printf("bench %s backend=%s workers=%d threads=%d flows=%d tasks=%ld tasks/s=%.0f flows/s=%.0f\n",
+                c.flow.c_str(), config.name(), config.workers, config.threads, flows, tasks,
+                static_cast<double>(tasks) / seconds, flows / seconds);
+    std::printf("overhead %s backend=%s workers=%d threads=%d us/task=%.2f\n", c.flow.c_str(), config.name(),
+                config.workers, config.threads, (seconds / static_cast<double>(tasks) - floor) * 1e6);
+    std::fflush(stdout);
+  }
+  return ok;
 }
 
 }  // namespace
@@ -215,35 +340,23 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const std::vector<Scenario> scenarios = {
-      {"chain (20 tasks)", bench_chain::system(), "chain", 2000, 20, [](int) { return Json::object(); }},
-      {"fan-out 1->100->1", bench_fanout::system(), "fanout", 200, 102, [](int) { return Json::object(); }},
-      // Alternate branches, so both conditional edges fire equally often.
-      {"diamond (cond.)", bench_diamond::system(), "diamond", 5000, 3,
-       [](int k) { return Json{{"branch", k % 2 ? "right" : "left"}}; }},
-  };
+  std::printf("# bench_dispatch: median of %d repetition(s), scale %g, %u hardware threads\n", options.repetitions,
+              options.scale, std::thread::hardware_concurrency());
+  std::fflush(stdout);
+  std::vector<Config> configs;
+  if (options.memory) {
+    for (int t : options.threads) configs.push_back({BackendKind::memory, 1, t});
+  }
+  if (options.sqlite) {
+    for (int w : options.workers) configs.push_back({BackendKind::sqlite, w, 1});
+  }
 
-  std::printf("bench_dispatch: %d threads, median of %d repetition(s)\n\n", options.threads, options.repetitions);
-  std::printf("%-18s %7s %8s %11s %9s %11s %9s %15s\n", "scenario", "flows", "tasks", "runtime ms", "floor ms",
-              "tasks/s", "flows/s", "overhead ns/task");
   int status = 0;
-  for (const auto& s : scenarios) {
-    const int flows = std::max(1, static_cast<int>(s.flows * options.scale));
-    const long tasks = static_cast<long>(flows) * s.tasks_per_flow;
-    std::vector<double> runtime_times, floor_times;
-    try {
-      for (int r = 0; r < options.repetitions; ++r) {
-        runtime_times.push_back(run_runtime(s, flows, options.threads));
-        floor_times.push_back(run_floor(tasks, options.threads));
-      }
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "bench_dispatch: %s\n", e.what());
-      status = 1;
+  for (const auto& c : all_cases()) {
+    if (!options.flows.empty() && std::find(options.flows.begin(), options.flows.end(), c.flow) == options.flows.end()) {
       continue;
     }
-    const double rt = median(runtime_times), fl = median(floor_times);
-    std::printf("%-18s %7d %8ld %11.1f %9.1f %11.0f %9.0f %15.0f\n", s.label.c_str(), flows, tasks, rt * 1e3,
-                fl * 1e3, static_cast<double>(tasks) / rt, flows / rt, (rt - fl) * 1e9 / static_cast<double>(tasks));
+    if (!bench_case(c, configs, options)) status = 1;
   }
   return status;
 }
