@@ -240,16 +240,22 @@ struct Engine::Impl : ResultReader {
     }
   }
 
+  // The state a start event creates.
+  static FlowState fresh_run(const FlowMachine& machine, const FlowEvent& start) {
+    FlowState state = FlowState::fresh(machine, start.dispatcher_id, start.node_args);
+    state.parent = start.parent;
+    state.parent_dispatcher = start.parent_dispatcher;
+    state.parent_flow = start.parent_flow;
+    return state;
+  }
+
   // Whether the event still changes the run (late news of an ended run, a stale restart: no). Prepares the state
   // of a start or restart.
   bool prepare(FlowSlot& slot, const FlowMachine& machine, const FlowEvent& event) {
     FlowState& state = slot.state();
     if (event.kind == FlowEvent::Kind::start) {
       if (slot.exists()) return false;  // a duplicate start
-      state = FlowState::fresh(machine, event.dispatcher_id, event.node_args);
-      state.parent = event.parent;
-      state.parent_dispatcher = event.parent_dispatcher;
-      state.parent_flow = event.parent_flow;
+      state = fresh_run(machine, event);
       state.begin();
       return true;
     }
@@ -305,10 +311,7 @@ struct Engine::Impl : ResultReader {
         state.rollback();
         trace.discard();
         if (!slot->exists()) {
-          state = FlowState::fresh(machine, event.dispatcher_id, event.node_args);
-          state.parent = event.parent;
-          state.parent_dispatcher = event.parent_dispatcher;
-          state.parent_flow = event.parent_flow;
+          state = fresh_run(machine, event);
         }
         state.begin();
         state.set_status(FlowState::Status::failed, e.what());

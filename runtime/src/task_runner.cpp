@@ -130,18 +130,23 @@ TaskOutcome TaskRunner::run() {
     if (!binding_.storage.empty() && !binding_.storage_readonly) {
       std::string record = context->storage->store(value_of(message_.node_args), message_.flow_name,
                                                   std::string(binding_.storage_task_name), message_.task_id, result);
+      if (tracer_.enabled()) {
+        Json d = details();
+        d["storage_name"] = std::string(binding_.storage);
+        d["record_id"] = record;
+        trace(TraceEvent::STORAGE_STORE, std::move(d));
+      }
+    } else if (!result.is_null() && tracer_.enabled()) {
       Json d = details();
-      d["storage_name"] = std::string(binding_.storage);
-      d["record_id"] = record;
-      trace(TraceEvent::STORAGE_STORE, std::move(d));
-    } else if (!result.is_null()) {
-      Json d = details();
-      d["result"] = result;
+      d["result"] = std::move(result);
       trace(TraceEvent::TASK_DISCARD_RESULT, std::move(d));
     }
-    Json d = details();
-    d["storage"] = binding_.storage.empty() ? Json() : Json(std::string(binding_.storage));
-    trace(TraceEvent::TASK_END, std::move(d));
+    // Untraced workers build no event payloads: this is the hot path of every task.
+    if (tracer_.enabled()) {
+      Json d = details();
+      d["storage"] = binding_.storage.empty() ? Json() : Json(std::string(binding_.storage));
+      trace(TraceEvent::TASK_END, std::move(d));
+    }
     return TaskOutcome{};
   } catch (const RetryRequest& request) {
     Json d = details();

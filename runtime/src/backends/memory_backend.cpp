@@ -52,16 +52,19 @@ bool MemoryBackend::later(const Timed& a, const Timed& b) { return a.due != b.du
 std::uint64_t MemoryBackend::store(Entry entry, std::chrono::milliseconds delay) {
   const std::uint64_t handle = next_handle_++;
   entries_.emplace(handle, std::move(entry));
+  schedule(handle, delay);
+  return handle;
+}
+
+void MemoryBackend::schedule(std::uint64_t handle, std::chrono::milliseconds delay) {
   if (delay <= std::chrono::milliseconds::zero()) {
     make_ready(handle);
-  } else {
-    const auto due = deadline_after(delay).value_or(Clock::time_point::max());
-    timers_.push_back(Timed{due, next_seq_++, handle});
-    std::push_heap(timers_.begin(), timers_.end(), later);
-    // Claimers sleep until the earliest due time they saw; they must learn about an earlier one.
-    if (timers_.front().handle == handle) ready_.notify_all();
+    return;
   }
-  return handle;
+  timers_.push_back(Timed{deadline_after(delay).value_or(Clock::time_point::max()), next_seq_++, handle});
+  std::push_heap(timers_.begin(), timers_.end(), later);
+  // Claimers sleep until the earliest due time they saw; they must learn about an earlier one.
+  if (timers_.front().handle == handle) ready_.notify_all();
 }
 
 void MemoryBackend::make_ready(std::uint64_t handle) {
@@ -164,13 +167,7 @@ void MemoryBackend::release(const Claim& claim, std::chrono::milliseconds delay)
   --entry.deliveries;  // a give-back is not a failed delivery
   if (claim.message) entry.message = claim.message;
   entries_.insert(std::move(node));
-  if (delay <= std::chrono::milliseconds::zero()) {
-    make_ready(claim.handle);
-  } else {
-    timers_.push_back(Timed{deadline_after(delay).value_or(Clock::time_point::max()), next_seq_++, claim.handle});
-    std::push_heap(timers_.begin(), timers_.end(), later);
-    ready_.notify_all();
-  }
+  schedule(claim.handle, delay);
 }
 
 void MemoryBackend::finished_one() {

@@ -75,6 +75,7 @@ class MemoryBackend final : public Backend {
   static bool later(const Timed& a, const Timed& b);
   // The callers hold mutex_.
   std::uint64_t store(Entry entry, std::chrono::milliseconds delay);
+  void schedule(std::uint64_t handle, std::chrono::milliseconds delay);  // ready now, or a timer
   void make_ready(std::uint64_t handle);
   bool promote_due(Clock::time_point now);
   std::optional<std::uint64_t> take(const std::vector<std::string>& queues);
