@@ -7,6 +7,7 @@ packages=(
   clang libclang-rt-14-dev            # libFuzzer and the sanitizer runtimes
   libyaml-cpp-dev libfmt-dev libcli11-dev libboost-graph-dev doctest-dev nlohmann-json3-dev
   libsqlite3-dev                      # the sqlite backend
+  libhiredis-dev redis-server redis-tools  # the redis backend; its tests and benchmarks start their own server
   graphviz libgraphviz-dev            # libgvc: selinonc plot renders SVG/PNG/PDF in-process
   libcurl4-openssl-dev                # the httpStatus predicate's HEAD request
 )

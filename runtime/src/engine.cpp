@@ -306,6 +306,8 @@ struct Engine::Impl : ResultReader {
         again.push_back(to_flow(event.flow_name, event, std::chrono::seconds(std::max(1, machine.retry_countdown))));
         settle_claim(claim, std::move(again));
         return;
+      } catch (const BackendUnavailable&) {
+        throw;  // e.g. throttling state out of reach: not the flow's fault
       } catch (const std::exception& e) {
         // A predicate, foreach function or the configuration itself broke the dispatcher: the flow fails.
         state.rollback();
@@ -393,6 +395,8 @@ void Engine::handle(const Claim& claim) {
     } else {
       impl_->handle_event(&claim, std::get<FlowEvent>(*claim.message));
     }
+  } catch (const BackendUnavailable&) {
+    throw;  // the backend failed, not the message: it stays leased and comes again
   } catch (const std::exception& e) {
     impl_->dead_letter(claim, e.what());
   } catch (...) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "contract_support.hpp"
+#include "redis_server.hpp"
 #include "selinon/backend.hpp"
 
 using namespace selinon;
@@ -53,16 +54,23 @@ struct SqliteMaker {
   }
 };
 
+// A key prefix of its own per test on the test process's redis-server.
+struct RedisMaker {
+  std::string url = testing::shared_redis_server().url("prefix=" + testing::unique_redis_prefix());
+  std::unique_ptr<Backend> make(const BackendOptions& options = {}) { return open_backend(url, options); }
+};
+
 }  // namespace
 
 TYPE_TO_STRING(MemoryMaker);
 TYPE_TO_STRING(SqliteMaker);
+TYPE_TO_STRING(RedisMaker);
 // Every backend of the contract: a new backend adds its maker here.
-#define SELINON_BACKENDS MemoryMaker, SqliteMaker
+#define SELINON_BACKENDS MemoryMaker, SqliteMaker, RedisMaker
 // The backends that go round the queues. TODO(sqlite): SqliteBackend serves the claimed queues in one global
 // (due time, id) order, so a backlog on one queue holds back a later message of another; add SqliteMaker here
 // once it goes round them.
-#define SELINON_ROUND_ROBIN_BACKENDS MemoryMaker
+#define SELINON_ROUND_ROBIN_BACKENDS MemoryMaker, RedisMaker
 
 namespace {
 

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,13 @@
 namespace selinon {
 
 struct FlowMachine;
+
+// The backend cannot be reached (a server down, a connection lost past the backend's retries). The message being
+// handled is not at fault: it is not set aside but stays leased, to be delivered again.
+class BackendUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct BackendOptions {
   // How long a claim is held before the message is delivered again (a worker that died holds it no longer).
@@ -151,7 +159,8 @@ class Backend {
   virtual void enqueue_raw(const std::string& queue, std::string bytes) = 0;
 };
 
-// Opens a backend by URL: "memory" (or "memory://"), "sqlite://PATH" (sqlite:///abs/path or sqlite://rel/path).
+// Opens a backend by URL: "memory" (or "memory://"), "sqlite://PATH" (sqlite:///abs/path or sqlite://rel/path),
+// "redis://[[user]:password@]host[:port][/db][?prefix=NAME&retry=SECONDS]".
 // Throws std::invalid_argument for an unknown scheme or a backend not built into this worker.
 std::unique_ptr<Backend> open_backend(std::string_view url, const BackendOptions& options = {});
 

@@ -7,6 +7,9 @@
 #if SELINON_HAVE_SQLITE
 #include "selinon/backends/sqlite.hpp"
 #endif
+#if SELINON_HAVE_REDIS
+#include "selinon/backends/redis.hpp"
+#endif
 
 namespace selinon {
 
@@ -31,8 +34,16 @@ std::unique_ptr<Backend> open_backend(std::string_view url, const BackendOptions
     throw std::invalid_argument("this worker was built without the SQLite backend");
 #endif
   }
+  if (url.substr(0, 8) == "redis://" || url.substr(0, 9) == "rediss://") {
+#if SELINON_HAVE_REDIS
+    return std::make_unique<RedisBackend>(url, options);
+#else
+    throw std::invalid_argument("this worker was built without the Redis backend");
+#endif
+  }
   throw std::invalid_argument("unknown backend URL '" + std::string(url) +
-                              "' (expected memory or sqlite://PATH, e.g. sqlite://selinon.db)");
+                              "' (expected memory, sqlite://PATH or redis://HOST[:PORT][/DB], e.g. "
+                              "sqlite://selinon.db or redis://127.0.0.1:6379/0)");
 }
 
 }  // namespace selinon

@@ -1,5 +1,6 @@
 // The serving loop of a worker process: threads that claim and handle messages, and a keeper of their leases.
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -38,7 +39,13 @@ class LeaseKeeper {
     while (!stopping_) {
       wake_.wait_for(lock, period_, [this] { return stopping_; });
       // Under the lock: a claim cannot be handed back (and freed) while its lease is renewed.
-      for (const auto& [slot, claim] : held_) backend_.extend(*claim);
+      for (const auto& [slot, claim] : held_) {
+        try {
+          backend_.extend(*claim);
+        } catch (const std::exception&) {
+          // Unknown now; the commit's lease check decides, and the next round tries again.
+        }
+      }
     }
   }
 
@@ -61,11 +68,19 @@ void serve(Engine& engine, Backend& backend, const std::vector<std::string>& que
   for (int i = 0; i < std::max(1, concurrency); ++i) {
     workers.emplace_back([&, i] {
       while (!stop.load()) {
-        auto claim = backend.claim(queues, std::chrono::milliseconds(100));
-        if (!claim) continue;
-        crash_point("claimed");
-        if (keeper) keeper->hold(i, &*claim);
-        engine.handle(*claim);
+        std::optional<Claim> claim;
+        try {
+          claim = backend.claim(queues, std::chrono::milliseconds(100));
+          if (!claim) continue;
+          crash_point("claimed");
+          if (keeper) keeper->hold(i, &*claim);
+          engine.handle(*claim);
+        } catch (const BackendUnavailable& error) {
+          // The server is away longer than the backend's own retries: say so and keep trying. A claim in hand
+          // stays leased and is delivered again once its lease runs out.
+          std::fprintf(stderr, "selinon worker: %s; retrying\n", error.what());
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
         if (keeper) keeper->hold(i, nullptr);
       }
     });
