@@ -1,13 +1,18 @@
-// Crash test driver: worker processes serve flows on one SQLite database while they are killed with SIGKILL (or
-// kill themselves at crash points); afterwards every flow must have its expected outcome, every task must have run
-// at least once, no transition may appear twice in the trace, and nothing may be left as a dead letter.
+// Crash test driver: worker processes serve flows on one backend (a SQLite database, or a redis-server the driver
+// starts) while they are killed with SIGKILL (or kill themselves at crash points); afterwards every flow must have
+// its expected outcome, every task must have run at least once, no transition may appear twice in the trace, and
+// nothing may be left as a dead letter.
 //
-//   crash_driver --worker PATH [--flows 500] [--workers 2] [--mode kill|faults|poison] [--timeout 240] [--keep]
+//   crash_driver --worker PATH [--backend sqlite|redis] [--flows 500] [--workers 2]
+//                [--mode kill|faults|poison|restart] [--kill-every MS] [--timeout 240] [--keep]
 //
-// kill:   every 0.5-1 s one worker, picked at random, gets SIGKILL and is started again.
-// faults: workers run with SELINON_CRASH_POINTS (task-ran, committed, claimed) and are started again when they die.
-// poison: malformed, truncated and unknown messages are put on the queues first; each must end as a dead letter
-//         with its reason while the flows complete.
+// kill:    every 0.5-1 s (or every --kill-every ms) one worker, picked at random, gets SIGKILL and is started again.
+// faults:  workers run with SELINON_CRASH_POINTS (task-ran, committed, claimed) and are started again when they die.
+// poison:  malformed, truncated and unknown messages are put on the queues first (on Redis also stream entries and
+//          delayed-set members that are not ours); each must end as a dead letter with its reason while the flows
+//          complete.
+// restart: (redis) the server runs with an AOF (appendfsync everysec) and is stopped with SIGTERM and started
+//          again twice while the workers serve; every flow must still complete.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +33,8 @@
 #include <selinon/backend.hpp>
 #include <selinon/engine.hpp>
 
+#include "redis_server.hpp"
+
 namespace crash {
 const selinon::SystemDescriptor& system();
 }
@@ -43,6 +50,8 @@ struct Options {
   int flows = 500;
   int workers = 2;
   std::string mode = "kill";
+  std::string backend = "sqlite";
+  int kill_every_ms = 0;  // 0: at random, 0.5-1 s apart
   double timeout_seconds = 240;
   bool keep = false;
 };
@@ -278,18 +287,34 @@ int main(int argc, char** argv) {
     else if (arg == "--flows") options.flows = std::atoi(next().c_str());
     else if (arg == "--workers") options.workers = std::atoi(next().c_str());
     else if (arg == "--mode") options.mode = next();
+    else if (arg == "--backend") options.backend = next();
+    else if (arg == "--kill-every") options.kill_every_ms = std::atoi(next().c_str());
     else if (arg == "--timeout") options.timeout_seconds = std::atof(next().c_str());
     else if (arg == "--keep") options.keep = true;
     else {
-      std::cerr << "usage: crash_driver --worker PATH [--flows N] [--workers N] [--mode kill|faults] [--timeout S] [--keep]\n";
+      std::cerr << "usage: crash_driver --worker PATH [--backend sqlite|redis] [--flows N] [--workers N]\n"
+                   "                    [--mode kill|faults|poison|restart] [--kill-every MS] [--timeout S] [--keep]\n";
       return 2;
     }
   }
+  if (options.backend != "sqlite" && options.backend != "redis") {
+    std::cerr << "crash_driver: --backend must be sqlite or redis\n";
+    return 2;
+  }
+  if (options.mode == "restart" && options.backend != "redis") {
+    std::cerr << "crash_driver: --mode restart restarts a redis-server: it needs --backend redis\n";
+    return 2;
+  }
   char pattern[] = "/tmp/selinon-crash-XXXXXX";
   fs::path dir = ::mkdtemp(pattern);
+  std::optional<selinon::testing::RedisServer> redis;
   std::string url = "sqlite://" + (dir / "crash.db").string();
+  if (options.backend == "redis") {
+    redis.emplace(selinon::testing::RedisServerOptions{.aof = options.mode == "restart"});
+    url = redis->url();
+  }
   std::cout << "crash test: " << options.flows << " flows, " << options.workers << " workers, mode " << options.mode
-            << ", in " << dir << "\n";
+            << ", backend " << options.backend << ", in " << dir << "\n";
 
   std::ofstream driver_trace(dir / "driver.jsonl");
   auto tracer = std::make_shared<selinon::Tracer>();
@@ -302,8 +327,21 @@ int main(int argc, char** argv) {
   const auto begin = Clock::now();
   std::map<std::string, Expected> expected;
   std::mt19937 random(12345);
-  const auto poison = options.mode == "poison" ? poison_messages() : std::vector<Poison>{};
+  auto poison = options.mode == "poison" ? poison_messages() : std::vector<Poison>{};
   for (const auto& p : poison) backend->enqueue_raw(p.queue, p.bytes);
+  if (options.mode == "poison" && redis) {
+    // What other clients may leave on the streams: entries without our fields, and a delayed member not ours.
+    auto cli = [&](const std::string& command) {
+      const std::string line = "redis-cli -p " + std::to_string(redis->port()) + " " + command + " > /dev/null";
+      if (std::system(line.c_str()) != 0) check.fail("could not run: " + line);
+    };
+    cli("XADD '{selinon}:q:crash_tasks' '*' junk 1");
+    cli("XADD '{selinon}:q:crash_flows' '*' b '{}' extra field");
+    cli("ZADD '{selinon}:delayed' 0 'not ours'");
+    poison.push_back({"crash_tasks", "", "a stream entry without a message"});
+    poison.push_back({"crash_flows", "", "a stream entry without a message"});
+    poison.push_back({"", "", "not a delayed message of this backend"});
+  }
   {
     Workers workers(options, url, dir);
     for (int i = 0; i < options.flows; ++i) {
@@ -321,10 +359,23 @@ int main(int argc, char** argv) {
     }
     auto deadline = begin + std::chrono::duration<double>(options.timeout_seconds);
     std::size_t ended = 0;
+    int restarts = 0;
     while (Clock::now() < deadline) {
       if (options.mode == "kill") {
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(500, 1000)(random)));
+        const int pause = options.kill_every_ms > 0 ? options.kill_every_ms
+                                                    : std::uniform_int_distribution<int>(500, 1000)(random);
+        std::this_thread::sleep_for(std::chrono::milliseconds(pause));
         workers.kill_one(random);
+      } else if (options.mode == "restart") {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        // Twice, once a quarter and once half of the flows have ended.
+        if (restarts < 2 && ended * 4 >= expected.size() * static_cast<std::size_t>(restarts + 1)) {
+          redis->stop(SIGTERM);
+          std::cout << "crash test: redis-server stopped (SIGTERM) with " << ended << " flows ended\n";
+          std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+          redis->start();
+          ++restarts;
+        }
       } else if (options.mode == "poison") {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       } else {
@@ -333,12 +384,13 @@ int main(int argc, char** argv) {
       }
       ended = 0;
       for (const auto& [id, want] : expected) {
-        auto record = backend->flow(id);
-        if (record && record->status != selinon::FlowState::Status::running) ++ended;
+        auto status = backend->status(id);
+        if (status && *status != selinon::FlowState::Status::running) ++ended;
       }
       if (ended == expected.size() && backend->pending() == 0) break;
     }
     if (ended != expected.size()) check.fail(std::to_string(expected.size() - ended) + " flows did not end in time");
+    if (options.mode == "restart" && restarts < 2) check.fail("the server was restarted " + std::to_string(restarts) + " times, not 2");
     kills = workers.kills();
     incarnations = workers.incarnations();
   }

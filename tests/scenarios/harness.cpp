@@ -15,6 +15,8 @@
 #include <selinon/backends/memory.hpp>
 #include <selinon/storages/memory.hpp>
 
+#include "redis_server.hpp"
+
 namespace scenario {
 
 std::string& backend_name() {
@@ -57,6 +59,12 @@ RunResult run_flow(const selinon::SystemDescriptor& system, std::string flow, Js
 TestBackend::TestBackend() {
   if (backend_name() == "memory") {
     backend = std::make_unique<selinon::MemoryBackend>();
+    return;
+  }
+  if (backend_name() == "redis") {
+    // The test process's own redis-server, a key prefix per backend.
+    backend = selinon::open_backend(
+        selinon::testing::shared_redis_server().url("prefix=" + selinon::testing::unique_redis_prefix()));
     return;
   }
   char pattern[] = "/tmp/selinon-scenario-XXXXXX";

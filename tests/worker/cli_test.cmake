@@ -1,10 +1,14 @@
-# The worker command line as scripts use it, on a SQLite database in a fresh directory:
+# The worker command line as scripts use it, on a SQLite database in a fresh directory (or on the backend named by
+# $SELINON_TEST_BROKER, e.g. a redis-server started by with_redis):
 #   start prints the id alone on its first line; status prints `status: ...` first; start --wait exits 0 only on
 #   success; hostile node_args get a clear error and exit status 2, never a crash.
 #   cmake -DWORKER=<crash_worker> -DDIR=<scratch dir> -P cli_test.cmake
 file(REMOVE_RECURSE "${DIR}")
 file(MAKE_DIRECTORY "${DIR}")
 set(url "sqlite://${DIR}/cli.db")
+if(DEFINED ENV{SELINON_TEST_BROKER})
+  set(url "$ENV{SELINON_TEST_BROKER}")
+endif()
 
 function(expect_exit code)
   if(NOT "${status}" STREQUAL "${code}")

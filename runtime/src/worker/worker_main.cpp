@@ -204,14 +204,16 @@ int dead_letters_command(const Shared& shared) {
 int worker_main(int argc, char** argv, const SystemDescriptor& system) {
   CLI::App app{"Selinon worker: runs the flows compiled into this binary.\n"
                "Backends (--broker): memory (in this process only), sqlite://PATH (durable, shared by the worker "
-               "processes of one machine). Default for run/start/status: $SELINON_BROKER, else " +
+               "processes of one machine), redis://[[user]:password@]host[:port][/db][?prefix=NAME&retry=SECONDS] "
+               "(durable, shared by workers on many machines; retry: seconds to reconnect before giving up, 30 by "
+               "default). Default for run/start/status: $SELINON_BROKER, else " +
                std::string(kDefaultBroker) + "."};
   app.require_subcommand(1);
   Shared shared;
   const char* env_broker = std::getenv("SELINON_BROKER");
   const std::string durable_default = env_broker ? env_broker : kDefaultBroker;
   auto broker_option = [&](CLI::App* cmd) {
-    cmd->add_option("-b,--broker", shared.broker, "backend URL: memory or sqlite://PATH (default: " + durable_default + ")");
+    cmd->add_option("-b,--broker", shared.broker, "backend URL: memory, sqlite://PATH or redis://HOST[:PORT][/DB] (default: " + durable_default + ")");
     cmd->add_option("--lease", shared.lease_seconds,
                     "seconds a claimed message is held before it is delivered again (renewed while a task runs)")
         ->check(CLI::PositiveNumber)
