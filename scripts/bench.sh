@@ -9,13 +9,16 @@
 #                                     backends beside a bare thread pool (ARGS go to bench_dispatch,
 #                                     e.g. --flows chain20 --backends memory --scale 0.1)
 #   scripts/bench.sh foreach [ARGS]   `worker execute` of a foreach over 10k / 50k / 100k items: time and memory
+#   scripts/bench.sh redis [ARGS]     on one redis-server it starts: redis-benchmark's rates as the floor, the shared
+#                                     flows with 1 and 2 worker processes (commands and round trips per task), and
+#                                     the latency of a 3-task chain (ARGS go to bench_dispatch)
 #
 # Environment: SELINON_BUILD_LOCK (default /tmp/selinon-build.lock; builds share the machine, so they take turns).
 set -euo pipefail
 
 mode=check
 case "${1:-}" in
-  check|plot|dispatch|foreach) mode=$1; shift ;;
+  check|plot|dispatch|foreach|redis) mode=$1; shift ;;
 esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$root/build-release
@@ -35,6 +38,10 @@ case "$mode" in
   dispatch)
     flock "$lock" cmake --build "$build" --target bench_dispatch
     "$build/tests/bench/bench_dispatch" "$@"
+    ;;
+  redis)
+    flock "$lock" cmake --build "$build" --target bench_dispatch bench_latency with_redis
+    "$build/tests/worker/with_redis" bash "$root/scripts/bench-redis.sh" "$build" "$@"
     ;;
   foreach)
     flock "$lock" cmake --build "$build" --target foreach_worker foreach_scaling

@@ -1,14 +1,17 @@
 // Dispatch benchmark: the flows Python Selinon was measured on (tests/bench/selinon_bench, copies of the shared
 // benchmark flows) with their trivial C++ tasks, through the engine on each backend, beside a bare thread pool.
 //
-//   bench_dispatch [--flows a,b] [--backends memory,sqlite] [--threads 1,2] [--workers 1,2] [--scale X]
-//                  [--repetitions R]
+//   bench_dispatch [--flows a,b] [--backends memory,sqlite,redis] [--threads 1,2] [--workers 1,2] [--scale X]
+//                  [--repetitions R] [--redis-url URL]
 //
 // Each flow is started K times at once from this process (Engine::start_flow); the clock runs from the first start
 // until the backend is idle (the last run ended), and every run's record is checked after that.
 //   memory: the engine and `serve` with T threads in this process.
 //   sqlite: N processes of bench_worker (`run --broker sqlite://PATH -c 1`) on a fresh database file; this process
 //           only starts the runs and waits.
+//   redis:  the same with `--broker URL?prefix=<fresh>` on the server of --redis-url (default $SELINON_TEST_BROKER,
+//           which with_redis sets); besides, the server's commands (INFO commandstats, scripts' inner commands
+//           included) and the workers' round trips while they worked (claims that found nothing left out) per task.
 // The floor hands as many empty closures to T threads through one shared queue (dispatch_floor.hpp). Overhead per
 // task = runtime seconds per task - floor seconds per task, with as many threads in all (workers x threads).
 // Figures are medians of R repetitions. One line per figure, for scripts:
@@ -16,19 +19,25 @@
 //   floor <flow> threads=<T> tasks=<N> tasks/s=<X>
 //   bench <flow> backend=<memory|sqlite> workers=<N> threads=<T> flows=<N> tasks=<N> tasks/s=<X> flows/s=<Y>
 //   overhead <flow> backend=<memory|sqlite> workers=<N> threads=<T> us/task=<Z>
+//   redis <flow> workers=<N> commands/task=<C> round_trips/task=<R>
 //
 // Exits 1 when any run did not succeed with exactly its expected tasks (the smoke test relies on that only).
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -68,13 +77,15 @@ std::vector<Case> all_cases() {
   };
 }
 
-enum class BackendKind { memory, sqlite };
+enum class BackendKind { memory, sqlite, redis };
 
 struct Config {
   BackendKind backend;
   int workers;  // processes
   int threads;  // per process
-  const char* name() const { return backend == BackendKind::memory ? "memory" : "sqlite"; }
+  const char* name() const {
+    return backend == BackendKind::memory ? "memory" : backend == BackendKind::sqlite ? "sqlite" : "redis";
+  }
 };
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -112,13 +123,15 @@ selinon::EngineOptions engine_options() {
 // returns the seconds from the first start to then. Each run's record is checked afterwards, off the clock, so the
 // waiting costs the workers nothing. Throws std::runtime_error when a run did not succeed with exactly the expected
 // tasks.
-double run_flows(selinon::Engine& engine, selinon::Backend& backend, const Case& c, int flows) {
+double run_flows(selinon::Engine& engine, selinon::Backend& backend, const Case& c, int flows,
+                 const std::function<void()>& when_idle = {}) {
   std::vector<std::string> ids;
   ids.reserve(static_cast<std::size_t>(flows));
   const auto start = Clock::now();
   for (int k = 0; k < flows; ++k) ids.push_back(engine.start_flow(c.flow, c.node_args));
   const bool idle = backend.wait_idle(std::chrono::minutes(5));
   const double elapsed = seconds_since(start);
+  if (when_idle) when_idle();
   if (!idle) throw std::runtime_error(std::to_string(backend.pending()) + " messages still pending after 5 minutes");
   for (const auto& id : ids) {
     auto record = backend.flow(id);
@@ -197,6 +210,65 @@ double run_sqlite(const Case& c, int flows, int workers) {
   return *elapsed;
 }
 
+// The calls of every command the server executed so far, from `INFO commandstats` (commands of scripts included).
+long server_commands(const std::string& url) {
+  const std::string command = "redis-cli -u '" + url + "' INFO commandstats";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run redis-cli");
+  long calls = 0;
+  char line[512];
+  while (std::fgets(line, sizeof line, pipe) != nullptr) {
+    const char* at = std::strstr(line, "calls=");
+    if (std::strncmp(line, "cmdstat_", 8) == 0 && at != nullptr) calls += std::atol(at + 6);
+  }
+  if (::pclose(pipe) != 0) throw std::runtime_error("redis-cli INFO commandstats failed on " + url);
+  return calls;
+}
+
+// The sum of `key=N` over the workers' "backend usage:" lines.
+long usage_sum(const std::vector<std::string>& outputs, const std::string& key) {
+  long sum = 0;
+  for (const auto& text : outputs) {
+    const auto line = text.rfind("backend usage:");
+    if (line == std::string::npos) continue;
+    const auto at = text.find(" " + key + "=", line);
+    if (at != std::string::npos) sum += std::atol(text.c_str() + at + key.size() + 2);
+  }
+  return sum;
+}
+
+struct RedisRun {
+  double seconds = 0;
+  long commands = 0;     // by the server, from the first start until idle
+  long round_trips = 0;  // by the workers, claims that found nothing left out
+};
+
+RedisRun run_redis(const Case& c, int flows, int workers, const std::string& server_url) {
+  static int run_number = 0;
+  const std::string url = server_url + (server_url.find('?') == std::string::npos ? "?" : "&") + "prefix=bench-" +
+                          std::to_string(::getpid()) + "-" + std::to_string(++run_number);
+  auto backend = selinon::open_backend(url);
+  selinon::Engine engine(bench_flows::system(), *backend, std::make_shared<selinon::Tracer>(), engine_options());
+  selinon::bench::WorkerProcesses processes({BENCH_WORKER_PATH, "run", "--broker", url, "-c", "1", "--trace", "none"},
+                                            workers, "worker serving");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  RedisRun run;
+  std::string failure;
+  bool done = false;
+  try {
+    const long before = server_commands(server_url);
+    run.seconds = run_flows(engine, *backend, c, flows, [&] { run.commands = server_commands(server_url) - before; });
+    done = true;
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (std::string stopped = processes.stop(); !stopped.empty()) failure += (failure.empty() ? "" : "; ") + stopped;
+  if (!done || !failure.empty()) throw std::runtime_error(failure);
+  run.round_trips =
+      usage_sum(processes.outputs(), "round_trips") - usage_sum(processes.outputs(), "idle_round_trips");
+  return run;
+}
+
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const std::size_t n = values.size();
@@ -227,6 +299,8 @@ struct Options {
   std::vector<std::string> flows;  // empty: every case
   bool memory = true;
   bool sqlite = true;
+  bool redis = false;
+  std::string redis_url;
   std::vector<int> threads = {1, 2};
   std::vector<int> workers = {1, 2};
   double scale = 1.0;
@@ -246,10 +320,13 @@ Options parse(int argc, char** argv) {
     } else if (arg == "--backends") {
       const auto names = split_list(value());
       for (const auto& n : names) {
-        if (n != "memory" && n != "sqlite") throw std::invalid_argument("unknown backend '" + n + "'");
+        if (n != "memory" && n != "sqlite" && n != "redis") throw std::invalid_argument("unknown backend '" + n + "'");
       }
       o.memory = std::find(names.begin(), names.end(), "memory") != names.end();
       o.sqlite = std::find(names.begin(), names.end(), "sqlite") != names.end();
+      o.redis = std::find(names.begin(), names.end(), "redis") != names.end();
+    } else if (arg == "--redis-url") {
+      o.redis_url = value();
     } else if (arg == "--threads") {
       o.threads = positive_list(arg, value());
     } else if (arg == "--workers") {
@@ -260,9 +337,16 @@ Options parse(int argc, char** argv) {
       o.repetitions = std::stoi(value());
     } else {
       throw std::invalid_argument("unknown argument '" + arg +
-                                  "' (use --flows a,b --backends memory,sqlite --threads 1,2 --workers 1,2 "
-                                  "--scale X --repetitions R)");
+                                  "' (use --flows a,b --backends memory,sqlite,redis --threads 1,2 --workers 1,2 "
+                                  "--scale X --repetitions R --redis-url URL)");
     }
+  }
+  if (o.redis && o.redis_url.empty()) {
+    const char* env = std::getenv("SELINON_TEST_BROKER");
+    if (env == nullptr || std::string_view(env).substr(0, 8) != "redis://") {
+      throw std::invalid_argument("--backends redis needs --redis-url URL (or $SELINON_TEST_BROKER, as with_redis sets)");
+    }
+    o.redis_url = env;
   }
   if (o.scale <= 0 || o.repetitions < 1) throw std::invalid_argument("--scale and --repetitions must be positive");
   const auto cases = all_cases();
@@ -278,6 +362,7 @@ Options parse(int argc, char** argv) {
 bool bench_case(const Case& c, const std::vector<Config>& configs, const Options& options) {
   const int memory_flows = std::max(1, static_cast<int>(c.memory_flows * options.scale));
   const int sqlite_flows = std::max(1, static_cast<int>(c.sqlite_flows * options.scale));
+  const int redis_flows = std::max(1, static_cast<int>(c.memory_flows / 2 * options.scale));
   const long floor_tasks = static_cast<long>(memory_flows) * c.tasks_per_flow;
 
   // Floor seconds per task for every thread count a configuration uses in all.
@@ -298,18 +383,28 @@ bool bench_case(const Case& c, const std::vector<Config>& configs, const Options
 
   bool ok = true;
   for (const auto& config : configs) {
-    if (config.backend == BackendKind::sqlite && config.workers > 1 && c.reads_results) {
-      std::printf("skip %s backend=sqlite workers=%d: its tasks read stored results, and InMemoryStorage keeps "
-                  "them in the process that ran the task\n", c.flow.c_str(), config.workers);
+    if (config.backend != BackendKind::memory && config.workers > 1 && c.reads_results) {
+      std::printf("skip %s backend=%s workers=%d: its tasks read stored results, and InMemoryStorage keeps "
+                  "them in the process that ran the task\n", c.flow.c_str(), config.name(), config.workers);
       continue;
     }
-    const int flows = config.backend == BackendKind::memory ? memory_flows : sqlite_flows;
+    const int flows = config.backend == BackendKind::memory   ? memory_flows
+                      : config.backend == BackendKind::sqlite ? sqlite_flows
+                                                              : redis_flows;
     const long tasks = static_cast<long>(flows) * c.tasks_per_flow;
     std::vector<double> times;
+    std::vector<double> commands, round_trips;
     try {
       for (int r = 0; r < options.repetitions; ++r) {
-        times.push_back(config.backend == BackendKind::memory ? run_memory(c, flows, config.threads)
-                                                              : run_sqlite(c, flows, config.workers));
+        if (config.backend == BackendKind::redis) {
+          const RedisRun run = run_redis(c, flows, config.workers, options.redis_url);
+          times.push_back(run.seconds);
+          commands.push_back(static_cast<double>(run.commands));
+          round_trips.push_back(static_cast<double>(run.round_trips));
+        } else {
+          times.push_back(config.backend == BackendKind::memory ? run_memory(c, flows, config.threads)
+                                                                : run_sqlite(c, flows, config.workers));
+        }
       }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "bench_dispatch: %s backend=%s workers=%d threads=%d: %s\n", c.flow.c_str(), config.name(),
@@ -324,6 +419,10 @@ bool bench_case(const Case& c, const std::vector<Config>& configs, const Options
                 static_cast<double>(tasks) / seconds, flows / seconds);
     std::printf("overhead %s backend=%s workers=%d threads=%d us/task=%.2f\n", c.flow.c_str(), config.name(),
                 config.workers, config.threads, (seconds / static_cast<double>(tasks) - floor) * 1e6);
+    if (config.backend == BackendKind::redis) {
+      std::printf("redis %s workers=%d commands/task=%.1f round_trips/task=%.2f\n", c.flow.c_str(), config.workers,
+                  median(commands) / static_cast<double>(tasks), median(round_trips) / static_cast<double>(tasks));
+    }
     std::fflush(stdout);
   }
   return ok;
@@ -349,6 +448,9 @@ int main(int argc, char** argv) {
   }
   if (options.sqlite) {
     for (int w : options.workers) configs.push_back({BackendKind::sqlite, w, 1});
+  }
+  if (options.redis) {
+    for (int w : options.workers) configs.push_back({BackendKind::redis, w, 1});
   }
 
   int status = 0;

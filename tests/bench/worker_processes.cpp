@@ -102,6 +102,7 @@ std::string WorkerProcesses::stop() {
     if (w->stderr_fd >= 0) ::close(w->stderr_fd);
     w->stderr_fd = -1;
     if (!failure.empty()) failures += failure + ":\n" + w->stderr_text;
+    outputs_.push_back(w->stderr_text);
   }
   workers_.clear();
   return failures;

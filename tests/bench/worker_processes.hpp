@@ -23,6 +23,8 @@ class WorkerProcesses {
   // SIGTERM to every worker (they finish the message in hand), then waits for them. Returns "" when each exited
   // with status 0, else what each of the others reported on stderr.
   std::string stop();
+  // What each stopped worker wrote to stderr (its last lines report the backend's usage).
+  const std::vector<std::string>& outputs() const { return outputs_; }
 
  private:
   struct Worker {
@@ -34,6 +36,7 @@ class WorkerProcesses {
   void start_one(const std::vector<std::string>& argv, const std::string& ready_line);
 
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::string> outputs_;
 };
 
 }  // namespace selinon::bench

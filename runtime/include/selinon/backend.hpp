@@ -157,6 +157,10 @@ class Backend {
 
   // Stores bytes on a queue as they are, for tools and poison tests; they are decoded when claimed.
   virtual void enqueue_raw(const std::string& queue, std::string bytes) = 0;
+
+  // What this backend did so far, as "key=value" pairs for logs and benchmarks ("" when it counts nothing), e.g.
+  // redis: "round_trips=N idle_round_trips=M".
+  virtual std::string usage() const { return {}; }
 };
 
 // Opens a backend by URL: "memory" (or "memory://"), "sqlite://PATH" (sqlite:///abs/path or sqlite://rel/path),

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -223,6 +224,7 @@ struct RedisBackend::Impl {
   std::string consumer;
   std::atomic<bool> stopped{false};
   std::atomic<std::uint64_t> round_trips{0};
+  std::atomic<std::uint64_t> idle_round_trips{0};
 
   redis::Script claim_script{redis::scripts::claim};
   redis::Script commit_script{redis::scripts::commit};
@@ -572,6 +574,32 @@ RedisBackend::~RedisBackend() {
 }
 
 std::uint64_t RedisBackend::round_trips() const { return impl_->round_trips.load(); }
+std::uint64_t RedisBackend::idle_round_trips() const { return impl_->idle_round_trips.load(); }
+std::string RedisBackend::usage() const {
+  return "round_trips=" + u64(round_trips()) + " idle_round_trips=" + u64(idle_round_trips());
+}
+
+std::optional<FlowRecord> RedisBackend::wait_flow(const std::string& dispatcher_id, milliseconds timeout) {
+  const auto deadline = Clock::now() + std::min(timeout, milliseconds(std::int64_t{1} << 40));
+  const std::string ended = impl_->key("ended:" + dispatcher_id);
+  for (;;) {
+    auto now = status(dispatcher_id);
+    if (!now) return std::nullopt;
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (*now != FlowState::Status::running || left <= milliseconds::zero()) return flow(dispatcher_id);
+    // BLPOP takes whole or fractional seconds; slices of at most one keep a lost notification cheap.
+    const double slice = static_cast<double>(std::min(left, milliseconds(1000)).count()) / 1000.0;
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.3f", std::max(slice, 0.001));
+    ++impl_->round_trips;
+    impl_->with_connection([&](redis::Connection& c) {
+      redis::Reply popped = c.command({"BLPOP", ended, seconds});
+      // Pushed back for any other client waiting on the same run.
+      if (!redis::is_nil(popped.get())) c.command({"LPUSH", ended, "1"});
+      return 0;
+    });
+  }
+}
 
 std::optional<Claim> RedisBackend::claim(const std::vector<std::string>& queues, milliseconds wait) {
   const auto deadline = Clock::now() + std::min(wait, milliseconds(std::int64_t{1} << 40));
@@ -596,12 +624,17 @@ std::optional<Claim> RedisBackend::claim(const std::vector<std::string>& queues,
     std::vector<Taken> taken;
     try {
       taken = impl_->fetch(queues, next_due, used);
+      if (taken.empty()) ++impl_->idle_round_trips;
       const auto now = Clock::now();
       if (taken.empty() && now < deadline && !impl_->stopped) {
         auto slice = std::min(std::chrono::duration_cast<milliseconds>(deadline - now), kLongestBlock);
         if (next_due) slice = std::min(slice, milliseconds(std::max<std::int64_t>(1, *next_due)));
-        if (!used.empty()) taken = impl_->block(used, slice);
-        else std::this_thread::sleep_for(slice);
+        if (!used.empty()) {
+          taken = impl_->block(used, slice);
+          if (taken.empty()) ++impl_->idle_round_trips;
+        } else {
+          std::this_thread::sleep_for(slice);
+        }
       }
     } catch (const BackendUnavailable&) {
       if (Clock::now() >= deadline) throw;

@@ -8,6 +8,7 @@
 //   args:<id>        hash: args revision -> node_args
 //   dead             stream of dead letters: q (queue), r (reason), b (body), n (deliveries), t (time)
 //   throttle         hash: key -> next free slot (ms)
+//   ended:<id>       list pushed when the run ends, for clients blocked in wait_flow; expires after 10 minutes
 //   cursors          hash: queue -> XAUTOCLAIM cursor
 // Times are the server's (TIME), the one clock every worker shares.
 #include "redis_scripts.hpp"
@@ -165,6 +166,11 @@ if flow ~= '' then
   redis.call('HSET', key, 'v', ARGV[8], 'n', ARGV[9], 's', ARGV[10], 'r', ARGV[11], 'st', ARGV[12], 'res', ARGV[13])
   if ARGV[14] ~= '' then redis.call('SADD', applied, ARGV[14]) end
   if ARGV[15] == '1' then redis.call('HSETNX', P .. 'args:' .. flow, ARGV[11], ARGV[16]) end
+  if ARGV[10] ~= 'running' then
+    -- Wakes clients blocked in wait_flow (BLPOP); kept a while for those that come later.
+    redis.call('LPUSH', P .. 'ended:' .. flow, '1')
+    redis.call('EXPIRE', P .. 'ended:' .. flow, 600)
+  end
 end
 local i = 18
 for _ = 1, tonumber(ARGV[17]) do

@@ -141,6 +141,7 @@ int run(const SystemDescriptor& system, const Shared& shared, std::vector<std::s
             << shared.concurrency << " thread(s); SIGINT/SIGTERM to stop\n";
   serve(engine, *backend, queues, shared.concurrency, g_stop, shared.backend_options().lease);
   std::cerr << "worker stopped after finishing the messages in hand\n";
+  if (std::string usage = backend->usage(); !usage.empty()) std::cerr << "backend usage: " << usage << "\n";
   return 0;
 }
 

@@ -43,8 +43,15 @@ class RedisBackend final : public Backend {
   void shutdown() override;
   void enqueue_raw(const std::string& queue, std::string bytes) override;
 
-  // Round trips to the server so far (a pipeline of several commands is one), for benchmarks.
+  // Round trips to the server so far (a pipeline of several commands is one), and those of them that were claims
+  // finding nothing (an idle worker looking for work).
   std::uint64_t round_trips() const;
+  std::uint64_t idle_round_trips() const;
+  std::string usage() const override;
+
+  // Blocks on a notification the commit that ends the run pushes, not by polling: a client sees the end within
+  // a round trip.
+  std::optional<FlowRecord> wait_flow(const std::string& dispatcher_id, std::chrono::milliseconds timeout) override;
 
  private:
   struct Impl;
