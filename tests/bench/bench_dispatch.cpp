@@ -2,14 +2,15 @@
 // benchmark flows) with their trivial C++ tasks, through the engine on each backend, beside a bare thread pool.
 //
 //   bench_dispatch [--flows a,b] [--backends memory,sqlite,redis] [--threads 1,2] [--workers 1,2] [--scale X]
-//                  [--repetitions R] [--redis-url URL]
+//                  [--repetitions R] [--redis-url URL] [--worker-threads T]
 //
 // Each flow is started K times at once from this process (Engine::start_flow); the clock runs from the first start
 // until the backend is idle (the last run ended), and every run's record is checked after that.
 //   memory: the engine and `serve` with T threads in this process.
 //   sqlite: N processes of bench_worker (`run --broker sqlite://PATH -c 1`) on a fresh database file; this process
 //           only starts the runs and waits.
-//   redis:  the same with `--broker URL?prefix=<fresh>` on the server of --redis-url (default $SELINON_TEST_BROKER,
+//   redis:  the same with `--broker URL?prefix=<fresh> -c T` (T: --worker-threads, 1 by default) on the server of
+//           --redis-url (default $SELINON_TEST_BROKER,
 //           which with_redis sets); besides, the server's commands (INFO commandstats, scripts' inner commands
 //           included) and the workers' round trips while they worked (claims that found nothing left out) per task.
 // The floor hands as many empty closures to T threads through one shared queue (dispatch_floor.hpp). Overhead per
@@ -243,14 +244,15 @@ struct RedisRun {
   long round_trips = 0;  // by the workers, claims that found nothing left out
 };
 
-RedisRun run_redis(const Case& c, int flows, int workers, const std::string& server_url) {
+RedisRun run_redis(const Case& c, int flows, int workers, int threads, const std::string& server_url) {
   static int run_number = 0;
   const std::string url = server_url + (server_url.find('?') == std::string::npos ? "?" : "&") + "prefix=bench-" +
                           std::to_string(::getpid()) + "-" + std::to_string(++run_number);
   auto backend = selinon::open_backend(url);
   selinon::Engine engine(bench_flows::system(), *backend, std::make_shared<selinon::Tracer>(), engine_options());
-  selinon::bench::WorkerProcesses processes({BENCH_WORKER_PATH, "run", "--broker", url, "-c", "1", "--trace", "none"},
-                                            workers, "worker serving");
+  selinon::bench::WorkerProcesses processes(
+      {BENCH_WORKER_PATH, "run", "--broker", url, "-c", std::to_string(threads), "--trace", "none"}, workers,
+      "worker serving");
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   RedisRun run;
   std::string failure;
@@ -301,6 +303,7 @@ struct Options {
   bool sqlite = true;
   bool redis = false;
   std::string redis_url;
+  int worker_threads = 1;  // -c of each redis worker process
   std::vector<int> threads = {1, 2};
   std::vector<int> workers = {1, 2};
   double scale = 1.0;
@@ -325,6 +328,8 @@ Options parse(int argc, char** argv) {
       o.memory = std::find(names.begin(), names.end(), "memory") != names.end();
       o.sqlite = std::find(names.begin(), names.end(), "sqlite") != names.end();
       o.redis = std::find(names.begin(), names.end(), "redis") != names.end();
+    } else if (arg == "--worker-threads") {
+      o.worker_threads = positive_list(arg, value()).front();
     } else if (arg == "--redis-url") {
       o.redis_url = value();
     } else if (arg == "--threads") {
@@ -397,7 +402,7 @@ bool bench_case(const Case& c, const std::vector<Config>& configs, const Options
     try {
       for (int r = 0; r < options.repetitions; ++r) {
         if (config.backend == BackendKind::redis) {
-          const RedisRun run = run_redis(c, flows, config.workers, options.redis_url);
+          const RedisRun run = run_redis(c, flows, config.workers, config.threads, options.redis_url);
           times.push_back(run.seconds);
           commands.push_back(static_cast<double>(run.commands));
           round_trips.push_back(static_cast<double>(run.round_trips));
@@ -450,7 +455,7 @@ int main(int argc, char** argv) {
     for (int w : options.workers) configs.push_back({BackendKind::sqlite, w, 1});
   }
   if (options.redis) {
-    for (int w : options.workers) configs.push_back({BackendKind::redis, w, 1});
+    for (int w : options.workers) configs.push_back({BackendKind::redis, w, options.worker_threads});
   }
 
   int status = 0;

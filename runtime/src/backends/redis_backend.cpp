@@ -188,9 +188,80 @@ struct RedisBackend::Impl {
     }
   }
 
+  // Script calls of concurrent threads share a round trip: the first thread to find no batch in flight sends
+  // every call queued meanwhile in one pipeline and hands each its reply (group commit, as in the sqlite backend).
+  // Every call that comes here is safe to send again after a lost connection (the scripts' guards refuse a second
+  // application).
   redis::Reply call(redis::Script& script, const Args& args) {
+    Request mine;
+    mine.script = &script;
+    mine.args = &args;
+    std::unique_lock lock(batch_mutex);
+    queued.push_back(&mine);
+    batch_done.wait(lock, [&] { return mine.done || !batch_running; });
+    if (!mine.done) {
+      std::vector<Request*> batch;
+      batch.swap(queued);
+      batch_running = true;
+      lock.unlock();
+      run_batch(batch);
+      lock.lock();
+      for (Request* request : batch) request->done = true;
+      batch_running = false;
+      batch_done.notify_all();
+    }
+    if (mine.error) std::rethrow_exception(mine.error);
+    return std::move(mine.reply);
+  }
+
+  struct Request {
+    redis::Script* script = nullptr;
+    const Args* args = nullptr;
+    redis::Reply reply;
+    std::exception_ptr error;
+    bool done = false;
+  };
+
+  void run_batch(const std::vector<Request*>& batch) {
     ++round_trips;
-    return with_connection([&](redis::Connection& c) { return script.call(c, args); });
+    std::vector<Request*> again;  // NOSCRIPT or a transient error: that call did not run
+    try {
+      with_connection([&](redis::Connection& c) {
+        std::vector<std::string> shas;
+        shas.reserve(batch.size());
+        for (Request* request : batch) shas.push_back(request->script->sha(c));  // before anything is queued
+        for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->script->append(c, shas[i], *batch[i]->args);
+        again.clear();
+        for (Request* request : batch) {
+          request->reply = c.read();
+          request->error = nullptr;
+          if (!redis::is_error(request->reply.get())) continue;
+          const std::string error(redis::text(request->reply.get()));
+          request->reply.reset();
+          if (error.substr(0, 8) == "NOSCRIPT") {
+            request->script->forget();
+            again.push_back(request);
+          } else if (transient(error)) {
+            again.push_back(request);
+          } else {
+            request->error = std::make_exception_ptr(std::runtime_error("redis backend: " + error));
+          }
+        }
+        return 0;
+      });
+    } catch (...) {
+      for (Request* request : batch) request->error = std::current_exception();
+      return;
+    }
+    for (Request* request : again) {
+      try {
+        ++round_trips;
+        request->reply =
+            with_connection([&](redis::Connection& c) { return request->script->call(c, *request->args); });
+      } catch (...) {
+        request->error = std::current_exception();
+      }
+    }
   }
 
   // ---- claims
@@ -211,6 +282,15 @@ struct RedisBackend::Impl {
   SharedJson remember_node_args(NodeArgsKey key, SharedJson value);
   void remember_state(const std::string& dispatcher_id, Snapshot snapshot);
   void forget_state(const std::string& dispatcher_id);
+
+  bool registered(const std::string& queue) {
+    std::lock_guard lock(queues_mutex);
+    return registered_queues.count(queue) > 0;
+  }
+  void set_registered(const std::string& queue) {
+    std::lock_guard lock(queues_mutex);
+    registered_queues.insert(queue);
+  }
 
   std::string key(std::string_view name) const { return "{" + endpoint.prefix + "}:" + std::string(name); }
   std::string uid() {
@@ -237,6 +317,15 @@ struct RedisBackend::Impl {
 
   std::mutex random_mutex;
   std::mt19937_64 random;
+
+  std::mutex batch_mutex;  // guards queued and batch_running
+  std::condition_variable batch_done;
+  std::vector<Request*> queued;
+  bool batch_running = false;
+
+  // Queues this process added to the set of queues (the first message to a queue registers it).
+  std::mutex queues_mutex;
+  std::set<std::string> registered_queues;
 
   // Claims taken in a batch and not yet handed out, oldest first, with when they were taken.
   std::mutex buffer_mutex;
@@ -330,8 +419,9 @@ std::vector<Taken> RedisBackend::Impl::fetch(const std::vector<std::string>& que
 
 std::vector<Taken> RedisBackend::Impl::block(const std::vector<std::string>& queues, milliseconds timeout) {
   // XREADGROUP BLOCK cannot run inside a script; entries it returns come without a snapshot.
-  Args args{"XREADGROUP", "GROUP", "selinon", consumer, "COUNT", std::to_string(kBatch), "BLOCK",
-            std::to_string(std::max<std::int64_t>(1, timeout.count())), "STREAMS"};
+  const std::string count = std::to_string(kBatch);
+  const std::string block_ms = std::to_string(std::max<std::int64_t>(1, timeout.count()));
+  Args args{"XREADGROUP", "GROUP", "selinon", consumer, "COUNT", count, "BLOCK", block_ms, "STREAMS"};
   std::vector<std::string> keys;
   keys.reserve(queues.size());
   for (const auto& q : queues) keys.push_back(key("q:" + q));
@@ -723,11 +813,7 @@ std::unique_ptr<FlowSlot> RedisBackend::load(const FlowMachine& machine, const s
     ++impl_->round_trips;
     snapshot = impl_->with_connection([&](redis::Connection& c) {
       const std::string flow_key = impl_->key("flow:" + dispatcher_id);
-      c.append({"HMGET", flow_key, "v", "st", "r"});
-      if (!event_id.empty()) c.append({"SISMEMBER", impl_->key("applied:" + dispatcher_id), event_id});
-      redis::Reply fields = c.read();
-      redis::Reply applied = event_id.empty() ? nullptr : c.read();
-      if (redis::is_error(fields.get())) throw redis::ReplyError(std::string(redis::text(fields.get())));
+      redis::Reply fields = c.command({"HMGET", flow_key, "v", "st", "r", "a:" + event_id});
       Snapshot s;
       if (auto v = optional_text(redis::at(fields.get(), 0))) {
         s.exists = true;
@@ -735,7 +821,7 @@ std::unique_ptr<FlowSlot> RedisBackend::load(const FlowMachine& machine, const s
         s.state = optional_text(redis::at(fields.get(), 1)).value_or("");
         s.args_revision = std::stoull(optional_text(redis::at(fields.get(), 2)).value_or("0"));
       }
-      s.applied = applied && redis::integer(applied.get()) == 1;
+      s.applied = !event_id.empty() && !redis::is_nil(redis::at(fields.get(), 3));
       return s;
     });
   }
@@ -842,6 +928,7 @@ CommitResult RedisBackend::commit(Transition& transition) {
     args.push_back(prefetchable ? std::string_view(event->event_id) : std::string_view());
     args.push_back(keep(serialise(outgoing.message)));
     args.push_back(keep(outgoing.delay.count() > 0 ? impl_->uid() : std::string()));
+    args.push_back(impl_->registered(outgoing.queue) ? "0" : "1");
   }
 
   std::optional<std::uint64_t> ticket;
@@ -863,9 +950,11 @@ CommitResult RedisBackend::commit(Transition& transition) {
   try {
     // A guarded commit (a claim or a run) is refused a second time, so it may be sent again after a lost reply.
     const bool guarded = transition.consumed != nullptr || slot != nullptr;
-    ++impl_->round_trips;
-    redis::Reply reply = impl_->with_connection(
-        [&](redis::Connection& c) { return impl_->commit_script.call(c, args); }, guarded);
+    if (!guarded) ++impl_->round_trips;
+    redis::Reply reply =
+        guarded ? impl_->call(impl_->commit_script, args)
+                : impl_->with_connection([&](redis::Connection& c) { return impl_->commit_script.call(c, args); },
+                                         false);
     outcome = std::string(redis::text(reply.get()));
     if (outcome == "committed" && transition.on_commit) transition.on_commit();
   } catch (...) {
@@ -881,6 +970,7 @@ CommitResult RedisBackend::commit(Transition& transition) {
   }
   if (outcome != "committed") throw std::runtime_error("redis backend: the commit script answered " + outcome);
   version_guard.keep = true;
+  for (const Outgoing& outgoing : transition.messages) impl_->set_registered(outgoing.queue);
 
   if (slot != nullptr && state_text.size() > kLargestCachedState) impl_->forget_state(slot->dispatcher_id());
   if (slot != nullptr && state_text.size() <= kLargestCachedState) {

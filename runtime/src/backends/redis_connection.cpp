@@ -229,32 +229,29 @@ std::string Script::sha(Connection& connection) {
   return sha_;
 }
 
-void Script::append(Connection& connection, const Args& args) {
-  const std::string hash = sha(connection);
+void Script::append(Connection& connection, const std::string& hash, const Args& args) {
   Args argv{"EVALSHA", hash, "0"};
   argv.insert(argv.end(), args.begin(), args.end());
   connection.append(argv);
 }
 
-Reply Script::read_reply(Connection& connection, const Args& args) {
+void Script::forget() {
+  std::lock_guard lock(mutex_);
+  sha_.clear();
+}
+
+Reply Script::call(Connection& connection, const Args& args) {
+  append(connection, sha(connection), args);
   Reply reply = connection.read();
   if (reply->type == REDIS_REPLY_ERROR && text(reply.get()).substr(0, 8) == "NOSCRIPT") {
     // The server restarted and forgot its scripts (they are not persisted): load again, call again. NOSCRIPT
     // means the script did not run, so calling again cannot apply anything twice.
-    {
-      std::lock_guard lock(mutex_);
-      sha_.clear();
-    }
-    append(connection, args);
+    forget();
+    append(connection, sha(connection), args);
     reply = connection.read();
   }
   if (reply->type == REDIS_REPLY_ERROR) throw ReplyError(std::string(text(reply.get())));
   return reply;
-}
-
-Reply Script::call(Connection& connection, const Args& args) {
-  append(connection, args);
-  return read_reply(connection, args);
 }
 
 Pool::Lease::~Lease() {

@@ -87,12 +87,13 @@ class Connection {
 class Script {
  public:
   explicit Script(std::string source) : source_(std::move(source)) {}
-  // EVALSHA with no keys (every key is derived from the prefix in ARGV); reloads after NOSCRIPT.
+  // EVALSHA with no keys (every key is derived from the prefix in ARGV); loads the script again after NOSCRIPT.
   Reply call(Connection& connection, const Args& args);
-  // The same, queued on a pipeline: read() its reply with read_reply().
-  void append(Connection& connection, const Args& args);
-  Reply read_reply(Connection& connection, const Args& args);
+  // For pipelines: the SHA (loading the script first if needed; call it before queueing anything), then queue the
+  // call; its reply is NOSCRIPT when the server forgot the script meanwhile (forget() and call() again).
   std::string sha(Connection& connection);
+  void append(Connection& connection, const std::string& sha, const Args& args);
+  void forget();
 
  private:
   std::string source_;

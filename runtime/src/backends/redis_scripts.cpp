@@ -3,8 +3,8 @@
 //                    and event id of a flow event, for the claim's prefetch), d (deliveries before a give-back)
 //   queues           the set of queue names
 //   delayed          sorted set of messages by due time; member "uid\nqueue\nf\ne\nd\nbody"
-//   flow:<id>        hash: v (version), n (flow name), s (status), r (args revision), st (state), res (result)
-//   applied:<id>     set of the event ids applied to the run
+//   flow:<id>        hash: v (version), n (flow name), s (status), r (args revision), st (state), res (result),
+//                    a:<event id> for every event applied to the run
 //   args:<id>        hash: args revision -> node_args
 //   dead             stream of dead letters: q (queue), r (reason), b (body), n (deliveries), t (time)
 //   throttle         hash: key -> next free slot (ms)
@@ -31,8 +31,11 @@ local function fields_of(list)
   for i = 1, #list, 2 do f[list[i]] = list[i + 1] end
   return f
 end
-local function enqueue(queue, body, f, e, d, delay, now, uid)
+-- `now` may be nil: the clock is read only for a delayed message. `register` adds the queue to the set of queues
+-- (the client does it the first time it sends to a queue).
+local function enqueue(queue, body, f, e, d, delay, now, uid, register)
   if delay > 0 then
+    now = now or now_ms()
     redis.call('ZADD', P .. 'delayed', now + delay, uid .. '\n' .. queue .. '\n' .. f .. '\n' .. e .. '\n' .. d ..
                '\n' .. body)
   else
@@ -42,7 +45,7 @@ local function enqueue(queue, body, f, e, d, delay, now, uid)
     if d ~= '' and d ~= '0' then args[#args + 1] = 'd'; args[#args + 1] = d end
     redis.call(unpack(args))
   end
-  redis.call('SADD', P .. 'queues', queue)
+  if register then redis.call('SADD', P .. 'queues', queue) end
 end
 -- Whether `consumer` holds entry `id` under lease `lease` (the entry's delivery count when it was claimed).
 local function holds(queue, id, consumer, lease)
@@ -66,7 +69,7 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', delayed, '-inf', now, 'LIMIT', 0,
     pos = nl + 1
   end
   if #parts == 5 then
-    enqueue(parts[2], string.sub(m, pos), parts[3], parts[4], parts[5], 0, now, '')
+    enqueue(parts[2], string.sub(m, pos), parts[3], parts[4], parts[5], 0, now, '', true)
   else
     redis.call('XADD', P .. 'dead', '*', 'q', '', 'r', 'not a delayed message of this backend', 'b', m, 'n', 0,
                't', now)
@@ -131,9 +134,9 @@ for _, en in ipairs(entries) do
   if f.b and known == #list then
     row[5], row[6], row[7] = f.b, f.f or false, f.e or false
     if prefetch and f.f then
-      local h = redis.call('HMGET', P .. 'flow:' .. f.f, 'v', 'st', 'r')
+      local h = redis.call('HMGET', P .. 'flow:' .. f.f, 'v', 'st', 'r', 'a:' .. (f.e or ''))
       row[9], row[10], row[11] = h[1], h[2], h[3]
-      if f.e and h[1] then row[12] = redis.call('SISMEMBER', P .. 'applied:' .. f.f, f.e) end
+      if f.e and h[4] then row[12] = 1 end
     end
   else
     row[8] = list
@@ -144,27 +147,31 @@ return out
 )lua";
 
 const std::string commit = std::string(kPrelude) + R"lua(
-local consumed, flow = ARGV[3], ARGV[6]
+local consumed, flow, event = ARGV[3], ARGV[6], ARGV[14]
 if consumed ~= '' and not holds(consumed, ARGV[4], ARGV[2], ARGV[5]) then return 'lease_lost' end
-local key, applied = P .. 'flow:' .. flow, P .. 'applied:' .. flow
+local key = P .. 'flow:' .. flow
 if flow ~= '' then
-  local v = redis.call('HGET', key, 'v')
+  local h = redis.call('HMGET', key, 'v', 'a:' .. event)
   if ARGV[7] == '0' then
-    if v then return 'conflict' end
-  elseif v ~= ARGV[7] then
+    if h[1] then return 'conflict' end
+  elseif h[1] ~= ARGV[7] then
     return 'conflict'
   end
-  if ARGV[14] ~= '' and redis.call('SISMEMBER', applied, ARGV[14]) == 1 then return 'conflict' end
+  if event ~= '' and h[2] then return 'conflict' end
 end
 
-local now = now_ms()
 if consumed ~= '' then
   redis.call('XACK', stream(consumed), GROUP, ARGV[4])
   redis.call('XDEL', stream(consumed), ARGV[4])
 end
 if flow ~= '' then
-  redis.call('HSET', key, 'v', ARGV[8], 'n', ARGV[9], 's', ARGV[10], 'r', ARGV[11], 'st', ARGV[12], 'res', ARGV[13])
-  if ARGV[14] ~= '' then redis.call('SADD', applied, ARGV[14]) end
+  -- The applied event ids are fields of the run's hash ("a:<event id>"): one read checks version and event.
+  if event ~= '' then
+    redis.call('HSET', key, 'v', ARGV[8], 'n', ARGV[9], 's', ARGV[10], 'r', ARGV[11], 'st', ARGV[12],
+               'res', ARGV[13], 'a:' .. event, '1')
+  else
+    redis.call('HSET', key, 'v', ARGV[8], 'n', ARGV[9], 's', ARGV[10], 'r', ARGV[11], 'st', ARGV[12], 'res', ARGV[13])
+  end
   if ARGV[15] == '1' then redis.call('HSETNX', P .. 'args:' .. flow, ARGV[11], ARGV[16]) end
   if ARGV[10] ~= 'running' then
     -- Wakes clients blocked in wait_flow (BLPOP); kept a while for those that come later.
@@ -180,8 +187,9 @@ end
 local n = tonumber(ARGV[i])
 i = i + 1
 for _ = 1, n do
-  enqueue(ARGV[i], ARGV[i + 4], ARGV[i + 2], ARGV[i + 3], '0', tonumber(ARGV[i + 1]), now, ARGV[i + 5])
-  i = i + 6
+  enqueue(ARGV[i], ARGV[i + 4], ARGV[i + 2], ARGV[i + 3], '0', tonumber(ARGV[i + 1]), nil, ARGV[i + 5],
+          ARGV[i + 6] == '1')
+  i = i + 7
 end
 return 'committed'
 )lua";
@@ -199,7 +207,7 @@ if #r == 1 then
   if f.b and known == #list then
     -- Given back, not failed: the earlier deliveries carry over, this one does not count.
     local d = tonumber(f.d or '0') + tonumber(ARGV[5]) - 1
-    enqueue(q, f.b, f.f or '', f.e or '', tostring(d), tonumber(ARGV[6]), now_ms(), ARGV[7])
+    enqueue(q, f.b, f.f or '', f.e or '', tostring(d), tonumber(ARGV[6]), nil, ARGV[7], false)
   else
     local args = {'XADD', stream(q), '*'}
     for _, v in ipairs(list) do args[#args + 1] = v end
@@ -241,7 +249,7 @@ return n
 )lua";
 
 const std::string enqueue_raw = std::string(kPrelude) + R"lua(
-enqueue(ARGV[2], ARGV[3], '', '', '0', 0, 0, '')
+enqueue(ARGV[2], ARGV[3], '', '', '0', 0, nil, '', true)
 return 1
 )lua";
 

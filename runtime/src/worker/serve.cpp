@@ -80,6 +80,11 @@ void serve(Engine& engine, Backend& backend, const std::vector<std::string>& que
           // stays leased and is delivered again once its lease runs out.
           std::fprintf(stderr, "selinon worker: %s; retrying\n", error.what());
           std::this_thread::sleep_for(std::chrono::seconds(1));
+        } catch (const std::exception& error) {
+          // Whatever else the backend throws must not end the worker: the claim stays leased, and a failure that
+          // persists shows in the log once a second.
+          std::fprintf(stderr, "selinon worker: error: %s; retrying\n", error.what());
+          std::this_thread::sleep_for(std::chrono::seconds(1));
         }
         if (keeper) keeper->hold(i, nullptr);
       }
