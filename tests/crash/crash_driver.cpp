@@ -310,7 +310,9 @@ int main(int argc, char** argv) {
   std::optional<selinon::testing::RedisServer> redis;
   std::string url = "sqlite://" + (dir / "crash.db").string();
   if (options.backend == "redis") {
-    redis.emplace(selinon::testing::RedisServerOptions{.aof = options.mode == "restart"});
+    selinon::testing::RedisServerOptions server_options;
+    server_options.aof = options.mode == "restart";
+    redis.emplace(server_options);
     url = redis->url();
   }
   std::cout << "crash test: " << options.flows << " flows, " << options.workers << " workers, mode " << options.mode

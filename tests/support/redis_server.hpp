@@ -21,7 +21,8 @@
 namespace selinon::testing {
 
 struct RedisServerOptions {
-  bool aof = false;  // appendonly yes, appendfsync everysec: survives a restart
+  bool aof = false;       // appendonly yes, appendfsync everysec: survives a restart
+  std::string password;   // requirepass: clients must AUTH
 };
 
 class RedisServer {
@@ -63,6 +64,10 @@ class RedisServer {
     std::vector<std::string> args = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", dir_.string(),
                                      "--save", "", "--appendonly", options_.aof ? "yes" : "no", "--appendfsync",
                                      "everysec", "--logfile", (dir_ / "redis.log").string(), "--daemonize", "no"};
+    if (!options_.password.empty()) {
+      args.push_back("--requirepass");
+      args.push_back(options_.password);
+    }
     pid_ = ::fork();
     if (pid_ == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test
@@ -130,7 +135,8 @@ class RedisServer {
       ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
       if (::write(fd, ping, sizeof ping - 1) == static_cast<ssize_t>(sizeof ping - 1)) {
         ssize_t n = ::read(fd, reply, sizeof reply - 1);
-        ok = n >= 5 && std::string(reply, 5) == "+PONG";  // -LOADING while an AOF is read back
+        // -LOADING while an AOF is read back; -NOAUTH: up, and asking for the password.
+        ok = n >= 5 && (std::string(reply, 5) == "+PONG" || std::string(reply, std::min<ssize_t>(n, 7)) == "-NOAUTH");
       }
     }
     ::close(fd);

@@ -96,6 +96,13 @@ if idle > 0 then
     local cursor = redis.call('HGET', P .. 'cursors', q) or '0-0'
     local ok, r = pcall(redis.call, 'XAUTOCLAIM', stream(q), GROUP, consumer, idle, cursor, 'COUNT', count - #entries)
     if ok then
+      -- Consumers of workers long gone, holding nothing, are forgotten (a live one is recreated by its next read).
+      for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', stream(q), GROUP)) do
+        local info = fields_of(c)
+        if info.pending == 0 and info.idle > 3600000 then
+          redis.call('XGROUP', 'DELCONSUMER', stream(q), GROUP, info.name)
+        end
+      end
       redis.call('HSET', P .. 'cursors', q, r[1])
       for _, e in ipairs(r[2]) do
         if e[2] then
