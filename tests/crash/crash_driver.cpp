@@ -4,15 +4,16 @@
 // nothing may be left as a dead letter.
 //
 //   crash_driver --worker PATH [--backend sqlite|redis] [--flows 500] [--workers 2]
-//                [--mode kill|faults|poison|restart] [--kill-every MS] [--timeout 240] [--keep]
+//                [--mode kill|faults|poison|restart] [--kill-every MS] [--server-signal term|kill]
+//                [--timeout 240] [--keep]
 //
 // kill:    every 0.5-1 s (or every --kill-every ms) one worker, picked at random, gets SIGKILL and is started again.
 // faults:  workers run with SELINON_CRASH_POINTS (task-ran, committed, claimed) and are started again when they die.
 // poison:  malformed, truncated and unknown messages are put on the queues first (on Redis also stream entries and
 //          delayed-set members that are not ours); each must end as a dead letter with its reason while the flows
 //          complete.
-// restart: (redis) the server runs with an AOF (appendfsync everysec) and is stopped with SIGTERM and started
-//          again twice while the workers serve; every flow must still complete.
+// restart: (redis) the server runs with an AOF (appendfsync everysec) and is stopped with SIGTERM (or SIGKILL:
+//          --server-signal kill) and started again twice while the workers serve; every flow must still complete.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +53,7 @@ struct Options {
   std::string mode = "kill";
   std::string backend = "sqlite";
   int kill_every_ms = 0;  // 0: at random, 0.5-1 s apart
+  int server_signal = SIGTERM;
   double timeout_seconds = 240;
   bool keep = false;
 };
@@ -289,6 +291,7 @@ int main(int argc, char** argv) {
     else if (arg == "--mode") options.mode = next();
     else if (arg == "--backend") options.backend = next();
     else if (arg == "--kill-every") options.kill_every_ms = std::atoi(next().c_str());
+    else if (arg == "--server-signal") options.server_signal = next() == "kill" ? SIGKILL : SIGTERM;
     else if (arg == "--timeout") options.timeout_seconds = std::atof(next().c_str());
     else if (arg == "--keep") options.keep = true;
     else {
@@ -372,8 +375,9 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         // Twice, once a quarter and once half of the flows have ended.
         if (restarts < 2 && ended * 4 >= expected.size() * static_cast<std::size_t>(restarts + 1)) {
-          redis->stop(SIGTERM);
-          std::cout << "crash test: redis-server stopped (SIGTERM) with " << ended << " flows ended\n";
+          redis->stop(options.server_signal);
+          std::cout << "crash test: redis-server stopped (" << (options.server_signal == SIGKILL ? "SIGKILL" : "SIGTERM")
+                    << ") with " << ended << " of " << expected.size() << " flows ended\n";
           std::this_thread::sleep_for(std::chrono::milliseconds(1500));
           redis->start();
           ++restarts;
