@@ -33,7 +33,8 @@ using Clock = std::chrono::steady_clock;
 using redis::Args;
 
 constexpr std::size_t kBatch = 8;           // messages one claim takes at most
-constexpr milliseconds kLongestBlock{50};   // a blocked claim looks again for due delayed messages this often
+constexpr milliseconds kLongestBlock{25};   // the listener looks again for due delayed messages this often
+constexpr milliseconds kLongestIdleWait{200};  // another idle claimer (woken early when claims come)
 constexpr std::size_t kStateCacheSize = 4096;
 constexpr std::size_t kLargestCachedState = 256 << 10;  // larger states (big foreach runs) are read again
 constexpr std::size_t kSnapshotLimit = 16384;
@@ -342,6 +343,20 @@ struct RedisBackend::Impl {
   std::mutex cache_mutex;
   std::map<NodeArgsKey, SharedJson> node_args_cache;
   std::deque<NodeArgsKey> cache_order;
+
+  // Idle claimers: one listens in a blocking read, the others wait for wake_waiters() (claims in the buffer, the
+  // listener done, shutdown).
+  std::mutex wait_mutex;
+  std::condition_variable wait_cv;
+  bool listening = false;
+  std::uint64_t wait_generation = 0;
+  void wake_waiters() {
+    {
+      std::lock_guard lock(wait_mutex);
+      ++wait_generation;
+    }
+    wait_cv.notify_all();
+  }
 
   // Commits with an on_commit in flight, by ticket: a claim waits for those that began before its reply came,
   // so no message is handed out before its transition's trace (contract: on_commit).
@@ -712,18 +727,46 @@ std::optional<Claim> RedisBackend::claim(const std::vector<std::string>& queues,
     std::optional<std::int64_t> next_due;
     std::vector<std::string> used;
     std::vector<Taken> taken;
+    // One thread of the process at a time waits in a blocking read (the listener); the other idle threads wait
+    // here, and are woken as soon as claims are in the buffer, so none waits out a blocking read while work is
+    // at hand.
+    struct Listening {
+      explicit Listening(Impl* owner) : impl(owner) {}
+      Listening(const Listening&) = delete;
+      Listening& operator=(const Listening&) = delete;
+      Impl* impl;
+      ~Listening() {
+        {
+          std::lock_guard lock(impl->wait_mutex);
+          impl->listening = false;
+          ++impl->wait_generation;
+        }
+        impl->wait_cv.notify_all();
+      }
+    };
+    std::optional<Listening> listening;
     try {
+      std::uint64_t seen = 0;
+      {
+        std::lock_guard lock(impl_->wait_mutex);
+        seen = impl_->wait_generation;
+      }
       taken = impl_->fetch(queues, next_due, used);
       if (taken.empty()) ++impl_->idle_round_trips;
       const auto now = Clock::now();
       if (taken.empty() && now < deadline && !impl_->stopped) {
         auto slice = std::min(std::chrono::duration_cast<milliseconds>(deadline - now), kLongestBlock);
         if (next_due) slice = std::min(slice, milliseconds(std::max<std::int64_t>(1, *next_due)));
-        if (!used.empty()) {
+        std::unique_lock lock(impl_->wait_mutex);
+        if (!impl_->listening && !used.empty()) {
+          impl_->listening = true;
+          listening.emplace(impl_.get());
+          lock.unlock();
           taken = impl_->block(used, slice);
           if (taken.empty()) ++impl_->idle_round_trips;
         } else {
-          std::this_thread::sleep_for(slice);
+          const auto idle = std::min(std::chrono::duration_cast<milliseconds>(deadline - now), kLongestIdleWait);
+          impl_->wait_cv.wait_for(lock, idle, [&] { return impl_->stopped || impl_->wait_generation != seen; });
         }
       }
     } catch (const BackendUnavailable&) {
@@ -756,6 +799,7 @@ std::optional<Claim> RedisBackend::claim(const std::vector<std::string>& queues,
         const auto now = Clock::now();
         for (auto& c : claims) impl_->buffer.emplace_back(std::move(c), now);
       }
+      if (claims.size() > 1) impl_->wake_waiters();
       continue;
     }
     if (Clock::now() >= deadline) return std::nullopt;
@@ -866,8 +910,6 @@ CommitResult RedisBackend::commit(Transition& transition) {
     previous_version = state.version;
     state.version = slot->loaded_version() + 1;
     state_text = state.to_json(slot->machine(), false).dump();
-    Json result = state.result(slot->machine());
-    if (!state.error().empty()) result["error"] = state.error();
     const bool store_node_args = !slot->exists() || state.args_revision() != slot->loaded_args_revision();
     args.push_back(slot->dispatcher_id());
     args.push_back(keep(slot->exists() ? u64(slot->loaded_version()) : "0"));
@@ -876,7 +918,7 @@ CommitResult RedisBackend::commit(Transition& transition) {
     args.push_back(status_text(state.status()));
     args.push_back(keep(u64(state.args_revision())));
     args.push_back(state_text);
-    args.push_back(keep(result.dump()));
+    args.push_back("");  // the client record is derived from the state when read (result_of)
     args.push_back(transition.event_id);
     args.push_back(store_node_args ? "1" : "0");
     args.push_back(keep(store_node_args ? state.node_args().dump() : std::string()));
@@ -996,10 +1038,36 @@ milliseconds RedisBackend::throttle(const std::string& key, milliseconds spacing
   return milliseconds(redis::integer(reply.get()));
 }
 
+namespace {
+
+// A run's client record (FlowState::result, plus "error") from its stored state, which holds the same lists: the
+// commit need not render and send it every time.
+Json result_of(const Json& state) {
+  Json result = {{"finished_nodes", state.value("finished_nodes", Json::object())},
+                 {"failed_nodes", state.value("failed_nodes", Json::object())},
+                 {"active_nodes", state.value("active_nodes", Json::array())},
+                 {"subflows", Json::object()}};
+  // Results of the sub-flow runs that ended (the state keeps them by child id).
+  const Json subflows = state.value("subflows", Json::object());
+  for (const char* list : {"finished_nodes", "failed_nodes"}) {
+    for (const auto& [node, ids] : result[list].items()) {
+      for (const auto& id : ids) {
+        if (id.is_string() && subflows.contains(id.get<std::string>())) {
+          result["subflows"][id.get<std::string>()] = subflows[id.get<std::string>()];
+        }
+      }
+    }
+  }
+  if (state.contains("error")) result["error"] = state["error"];
+  return result;
+}
+
+}  // namespace
+
 std::optional<FlowRecord> RedisBackend::flow(const std::string& dispatcher_id) {
   ++impl_->round_trips;
   redis::Reply reply = impl_->with_connection([&](redis::Connection& c) {
-    return c.command({"HMGET", impl_->key("flow:" + dispatcher_id), "n", "s", "res", "st", "r"});
+    return c.command({"HMGET", impl_->key("flow:" + dispatcher_id), "n", "s", "st", "r"});
   });
   const redisReply* r = reply.get();
   if (redis::is_nil(redis::at(r, 1))) return std::nullopt;
@@ -1007,10 +1075,10 @@ std::optional<FlowRecord> RedisBackend::flow(const std::string& dispatcher_id) {
   record.flow_name = std::string(redis::text(redis::at(r, 0)));
   record.status = status_of(redis::text(redis::at(r, 1)), dispatcher_id);
   try {
-    record.result = Json::parse(redis::text(redis::at(r, 2)));
-    record.state = Json::parse(redis::text(redis::at(r, 3)));
+    record.state = Json::parse(redis::text(redis::at(r, 2)));
+    record.result = result_of(record.state);
     record.state["node_args"] =
-        value_of(impl_->node_args_of(dispatcher_id, std::stoull(std::string(redis::text(redis::at(r, 4))))));
+        value_of(impl_->node_args_of(dispatcher_id, std::stoull(std::string(redis::text(redis::at(r, 3))))));
   } catch (const BackendUnavailable&) {
     throw;
   } catch (const std::exception& error) {
@@ -1056,6 +1124,7 @@ std::size_t RedisBackend::pending() {
 
 void RedisBackend::shutdown() {
   impl_->stopped = true;
+  impl_->wake_waiters();
   impl_->give_back_buffer(*this);
 }
 

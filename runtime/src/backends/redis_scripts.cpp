@@ -3,7 +3,7 @@
 //                    and event id of a flow event, for the claim's prefetch), d (deliveries before a give-back)
 //   queues           the set of queue names
 //   delayed          sorted set of messages by due time; member "uid\nqueue\nf\ne\nd\nbody"
-//   flow:<id>        hash: v (version), n (flow name), s (status), r (args revision), st (state), res (result),
+//   flow:<id>        hash: v (version), n (flow name), s (status), r (args revision), st (state),
 //                    a:<event id> for every event applied to the run
 //   args:<id>        hash: args revision -> node_args
 //   dead             stream of dead letters: q (queue), r (reason), b (body), n (deliveries), t (time)
@@ -175,9 +175,9 @@ if flow ~= '' then
   -- The applied event ids are fields of the run's hash ("a:<event id>"): one read checks version and event.
   if event ~= '' then
     redis.call('HSET', key, 'v', ARGV[8], 'n', ARGV[9], 's', ARGV[10], 'r', ARGV[11], 'st', ARGV[12],
-               'res', ARGV[13], 'a:' .. event, '1')
+               'a:' .. event, '1')
   else
-    redis.call('HSET', key, 'v', ARGV[8], 'n', ARGV[9], 's', ARGV[10], 'r', ARGV[11], 'st', ARGV[12], 'res', ARGV[13])
+    redis.call('HSET', key, 'v', ARGV[8], 'n', ARGV[9], 's', ARGV[10], 'r', ARGV[11], 'st', ARGV[12])
   end
   if ARGV[15] == '1' then redis.call('HSETNX', P .. 'args:' .. flow, ARGV[11], ARGV[16]) end
   if ARGV[10] ~= 'running' then

@@ -17,7 +17,7 @@ extern const std::string claim;
 
 // ARGV: prefix, consumer, consumed queue ('' none), entry id, lease,
 //       flow id ('' none), expected version ('0': must not exist), new version, flow name, status, args revision,
-//       state, result, event id, store node_args (0/1), node_args,
+//       state, (unused), event id, store node_args (0/1), node_args,
 //       m, then m x (dispatcher id, revision, node_args), n, then n x (queue, delay ms, dispatcher id, event id,
 //       body, uid, register the queue 0/1).
 // Returns 'committed', 'conflict' or 'lease_lost'; nothing is written unless it returns 'committed'.
