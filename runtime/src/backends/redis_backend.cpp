@@ -125,6 +125,15 @@ struct Taken {
   std::optional<Snapshot> snapshot;
 };
 
+// The backend this thread claims from and its queues: a commit this thread makes brings along its next claim.
+std::atomic<std::uint64_t> next_instance{1};  // backends by number: an address can be reused by the next one
+
+struct ClaimingThread {
+  std::uint64_t owner = 0;
+  std::vector<std::string> queues;
+};
+thread_local ClaimingThread claiming_thread;
+
 std::string hostname() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0) return "host";
@@ -189,6 +198,14 @@ struct RedisBackend::Impl {
     }
   }
 
+  struct Request {
+    redis::Script* script = nullptr;
+    const Args* args = nullptr;
+    redis::Reply reply;
+    std::exception_ptr error;
+    bool done = false;
+  };
+
   // Script calls of concurrent threads share a round trip: the first thread to find no batch in flight sends
   // every call queued meanwhile in one pipeline and hands each its reply (group commit, as in the sqlite backend).
   // Every call that comes here is safe to send again after a lost connection (the scripts' guards refuse a second
@@ -197,8 +214,16 @@ struct RedisBackend::Impl {
     Request mine;
     mine.script = &script;
     mine.args = &args;
+    submit({&mine});
+    if (mine.error) std::rethrow_exception(mine.error);
+    return std::move(mine.reply);
+  }
+
+  // Several calls in one round trip, in this order; each request holds its reply or error afterwards.
+  void submit(std::initializer_list<Request*> requests) {
+    Request& mine = **requests.begin();
     std::unique_lock lock(batch_mutex);
-    queued.push_back(&mine);
+    for (Request* request : requests) queued.push_back(request);
     batch_done.wait(lock, [&] { return mine.done || !batch_running; });
     if (!mine.done) {
       std::vector<Request*> batch;
@@ -211,17 +236,7 @@ struct RedisBackend::Impl {
       batch_running = false;
       batch_done.notify_all();
     }
-    if (mine.error) std::rethrow_exception(mine.error);
-    return std::move(mine.reply);
   }
-
-  struct Request {
-    redis::Script* script = nullptr;
-    const Args* args = nullptr;
-    redis::Reply reply;
-    std::exception_ptr error;
-    bool done = false;
-  };
 
   void run_batch(const std::vector<Request*>& batch) {
     ++round_trips;
@@ -268,6 +283,17 @@ struct RedisBackend::Impl {
   // ---- claims
   std::vector<Taken> fetch(const std::vector<std::string>& queues, std::optional<std::int64_t>& wait_ms,
                            std::vector<std::string>& used);
+  struct ClaimArgs {
+    std::string count;
+    std::string reclaim;
+    Args args;  // points into the strings above and the queues given
+  };
+  // Fills `out` in place: its Args point into its own strings.
+  void claim_args(ClaimArgs& out, const std::vector<std::string>& queues, std::size_t count);
+  std::vector<Taken> parse_claim(const redisReply* reply, const std::vector<std::string>& queues,
+                                 std::optional<std::int64_t>& wait_ms, std::vector<std::string>& used);
+  // Decoded claims into the buffer, round the queues; wakes idle claimers when there is more than one.
+  void buffer_claims(std::vector<Taken> taken);
   std::vector<Taken> block(const std::vector<std::string>& queues, milliseconds timeout);
   std::vector<Claim> decode(std::vector<Taken> taken);
   std::optional<std::pair<Claim, Clock::time_point>> from_buffer(const std::vector<std::string>& queues);
@@ -299,6 +325,7 @@ struct RedisBackend::Impl {
     return u64(random());
   }
 
+  const std::uint64_t instance = next_instance++;
   BackendOptions options;
   redis::Endpoint endpoint;
   redis::Pool pool;
@@ -375,22 +402,32 @@ std::optional<std::string> optional_text(const redisReply* reply) {
 
 }  // namespace
 
-std::vector<Taken> RedisBackend::Impl::fetch(const std::vector<std::string>& queues,
-                                             std::optional<std::int64_t>& wait_ms, std::vector<std::string>& used) {
+void RedisBackend::Impl::claim_args(ClaimArgs& out, const std::vector<std::string>& queues, std::size_t count) {
+  out.count = std::to_string(count);
   // Claims of dead workers are looked for a few times per lease, not on every claim.
-  std::string reclaim = "0";
+  out.reclaim = "0";
   {
     std::lock_guard lock(buffer_mutex);
     if (Clock::now() - last_reclaim >= options.lease / 4) {
       last_reclaim = Clock::now();
-      reclaim = std::to_string(std::max<std::int64_t>(1, options.lease.count()));
+      out.reclaim = std::to_string(std::max<std::int64_t>(1, options.lease.count()));
     }
   }
-  const std::string count = std::to_string(kBatch);
-  Args args{endpoint.prefix, consumer, count, reclaim, "1"};
-  for (const auto& q : queues) args.push_back(q);
-  redis::Reply reply = call(claim_script, args);
-  const redisReply* r = reply.get();
+  out.args = {endpoint.prefix, consumer, out.count, out.reclaim, "1"};
+  for (const auto& q : queues) out.args.push_back(q);
+}
+
+std::vector<Taken> RedisBackend::Impl::fetch(const std::vector<std::string>& queues,
+                                             std::optional<std::int64_t>& wait_ms, std::vector<std::string>& used) {
+  ClaimArgs args;
+  claim_args(args, queues, kBatch);
+  redis::Reply reply = call(claim_script, args.args);
+  return parse_claim(reply.get(), queues, wait_ms, used);
+}
+
+std::vector<Taken> RedisBackend::Impl::parse_claim(const redisReply* r, const std::vector<std::string>& queues,
+                                                   std::optional<std::int64_t>& wait_ms,
+                                                   std::vector<std::string>& used) {
   const long long now = redis::integer(redis::at(r, 0));
   if (!redis::is_nil(redis::at(r, 1))) wait_ms = redis::integer(redis::at(r, 1)) - now;
   if (const redisReply* names = redis::at(r, 2); redis::is_array(names)) {
@@ -605,6 +642,35 @@ void RedisBackend::Impl::give_back_buffer(RedisBackend& backend) {
   }
 }
 
+void RedisBackend::Impl::buffer_claims(std::vector<Taken> taken) {
+  wait_for_commits();
+  // Round the queues: a backlog on one does not hold back the others within a batch.
+  std::map<std::string, std::deque<Taken>> by_queue;
+  std::vector<std::string> order;
+  for (auto& t : taken) {
+    if (!by_queue.count(t.queue)) order.push_back(t.queue);
+    by_queue[t.queue].push_back(std::move(t));
+  }
+  std::vector<Taken> fair;
+  for (bool more = true; more;) {
+    more = false;
+    for (const auto& q : order) {
+      auto& list = by_queue[q];
+      if (list.empty()) continue;
+      fair.push_back(std::move(list.front()));
+      list.pop_front();
+      more = true;
+    }
+  }
+  std::vector<Claim> claims = decode(std::move(fair));
+  {
+    std::lock_guard lock(buffer_mutex);
+    const auto now = Clock::now();
+    for (auto& c : claims) buffer.emplace_back(std::move(c), now);
+  }
+  if (claims.size() > 1) wake_waiters();
+}
+
 void RedisBackend::Impl::wait_for_commits() {
   std::unique_lock lock(gate_mutex);
   const std::uint64_t seen = next_ticket;
@@ -707,6 +773,10 @@ std::optional<FlowRecord> RedisBackend::wait_flow(const std::string& dispatcher_
 }
 
 std::optional<Claim> RedisBackend::claim(const std::vector<std::string>& queues, milliseconds wait) {
+  if (claiming_thread.owner != impl_->instance || claiming_thread.queues != queues) {
+    claiming_thread.owner = impl_->instance;
+    claiming_thread.queues = queues;
+  }
   const auto deadline = Clock::now() + std::min(wait, milliseconds(std::int64_t{1} << 40));
   for (;;) {
     if (impl_->stopped) {
@@ -774,32 +844,7 @@ std::optional<Claim> RedisBackend::claim(const std::vector<std::string>& queues,
       continue;
     }
     if (!taken.empty()) {
-      impl_->wait_for_commits();
-      // Round the queues: a backlog on one does not hold back the others within a batch.
-      std::map<std::string, std::deque<Taken>> by_queue;
-      std::vector<std::string> order;
-      for (auto& t : taken) {
-        if (!by_queue.count(t.queue)) order.push_back(t.queue);
-        by_queue[t.queue].push_back(std::move(t));
-      }
-      std::vector<Taken> fair;
-      for (bool more = true; more;) {
-        more = false;
-        for (const auto& q : order) {
-          auto& list = by_queue[q];
-          if (list.empty()) continue;
-          fair.push_back(std::move(list.front()));
-          list.pop_front();
-          more = true;
-        }
-      }
-      std::vector<Claim> claims = impl_->decode(std::move(fair));
-      {
-        std::lock_guard lock(impl_->buffer_mutex);
-        const auto now = Clock::now();
-        for (auto& c : claims) impl_->buffer.emplace_back(std::move(c), now);
-      }
-      if (claims.size() > 1) impl_->wake_waiters();
+      impl_->buffer_claims(std::move(taken));
       continue;
     }
     if (Clock::now() >= deadline) return std::nullopt;
@@ -981,9 +1026,11 @@ CommitResult RedisBackend::commit(Transition& transition) {
   }
   auto open_gate = [&] {
     if (!ticket) return;
+    const std::uint64_t mine = *ticket;
+    ticket.reset();  // once
     {
       std::lock_guard lock(impl_->gate_mutex);
-      impl_->in_flight.erase(*ticket);
+      impl_->in_flight.erase(mine);
     }
     impl_->gate_done.notify_all();
   };
@@ -993,17 +1040,45 @@ CommitResult RedisBackend::commit(Transition& transition) {
     // A guarded commit (a claim or a run) is refused a second time, so it may be sent again after a lost reply.
     const bool guarded = transition.consumed != nullptr || slot != nullptr;
     if (!guarded) ++impl_->round_trips;
-    redis::Reply reply =
-        guarded ? impl_->call(impl_->commit_script, args)
-                : impl_->with_connection([&](redis::Connection& c) { return impl_->commit_script.call(c, args); },
-                                         false);
+    // A process that is serving takes its next message in the same round trip, when it has none at hand.
+    // Only in a thread that claims (it comes back for the claim at once), so no claim waits in the buffer while
+    // its thread does something else.
+    std::vector<std::string> serving;
+    if (guarded && claiming_thread.owner == impl_->instance) {
+      std::lock_guard lock(impl_->buffer_mutex);
+      if (impl_->buffer.empty()) serving = claiming_thread.queues;
+    }
+    Impl::Request commit_request;
+    commit_request.script = &impl_->commit_script;
+    commit_request.args = &args;
+    Impl::Request claim_request;
+    Impl::ClaimArgs claim_args;
+    redis::Reply reply;
+    if (!guarded) {
+      reply = impl_->with_connection([&](redis::Connection& c) { return impl_->commit_script.call(c, args); }, false);
+    } else if (serving.empty()) {
+      reply = impl_->call(impl_->commit_script, args);
+    } else {
+      impl_->claim_args(claim_args, serving, 1);
+      claim_request.script = &impl_->claim_script;
+      claim_request.args = &claim_args.args;
+      impl_->submit({&commit_request, &claim_request});
+      if (commit_request.error) std::rethrow_exception(commit_request.error);
+      reply = std::move(commit_request.reply);
+    }
     outcome = std::string(redis::text(reply.get()));
     if (outcome == "committed" && transition.on_commit) transition.on_commit();
+    open_gate();
+    if (claim_request.reply) {
+      std::optional<std::int64_t> next_due;
+      std::vector<std::string> used;
+      std::vector<Taken> taken = impl_->parse_claim(claim_request.reply.get(), serving, next_due, used);
+      if (!taken.empty()) impl_->buffer_claims(std::move(taken));
+    }
   } catch (...) {
     open_gate();
     throw;
   }
-  open_gate();
 
   if (outcome == "lease_lost") return CommitResult::lease_lost;
   if (outcome == "conflict") {
