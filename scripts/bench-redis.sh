@@ -26,5 +26,6 @@ floor XADD 16 XADD benchstream '*' f v
 floor XADD 1 XADD benchstream '*' f v
 redis-cli -p "$port" DEL benchstream mylist > /dev/null
 
-"$build/tests/bench/bench_dispatch" --backends redis --workers 1,2 "$@"
+# 4 threads per worker: a worker on Redis mostly waits for round trips, which its threads then share.
+"$build/tests/bench/bench_dispatch" --backends redis --workers 1,2 --worker-threads 4 "$@"
 "$build/tests/bench/bench_latency" --broker "$url" --workers 2 --flows 1000

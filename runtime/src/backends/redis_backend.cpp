@@ -1204,7 +1204,11 @@ void RedisBackend::shutdown() {
 }
 
 void RedisBackend::enqueue_raw(const std::string& queue, std::string bytes) {
-  impl_->call(impl_->enqueue_raw_script, {impl_->endpoint.prefix, queue, bytes});
+  // Not guarded by anything: after a lost reply it is not sent again (it might enqueue the bytes twice).
+  ++impl_->round_trips;
+  impl_->with_connection(
+      [&](redis::Connection& c) { return impl_->enqueue_raw_script.call(c, {impl_->endpoint.prefix, queue, bytes}); },
+      false);
 }
 
 }  // namespace selinon
