@@ -22,6 +22,7 @@
 
 #include "redis_connection.hpp"
 #include "redis_scripts.hpp"
+#include "stored_run.hpp"
 #include "selinon/flow_machine.hpp"
 
 namespace selinon {
@@ -39,25 +40,6 @@ constexpr std::size_t kStateCacheSize = 4096;
 constexpr std::size_t kLargestCachedState = 256 << 10;  // larger states (big foreach runs) are read again
 constexpr std::size_t kSnapshotLimit = 16384;
 constexpr std::size_t kNodeArgsCacheSize = 1024;
-
-std::int64_t capped(milliseconds delay) { return std::clamp<std::int64_t>(delay.count(), 0, std::int64_t{1} << 40); }
-
-std::string_view status_text(FlowState::Status status) {
-  switch (status) {
-    case FlowState::Status::running: return "running";
-    case FlowState::Status::succeeded: return "succeeded";
-    case FlowState::Status::failed: return "failed";
-  }
-  return "running";
-}
-
-FlowState::Status status_of(std::string_view text, const std::string& dispatcher_id) {
-  if (text == "running") return FlowState::Status::running;
-  if (text == "succeeded") return FlowState::Status::succeeded;
-  if (text == "failed") return FlowState::Status::failed;
-  throw std::runtime_error("redis backend: flow run " + dispatcher_id + " has an unknown status '" +
-                           std::string(text) + "'");
-}
 
 // Stream entry ids ("ms-seq") packed into a Claim's handle: 44 bits of milliseconds, 20 of sequence.
 std::uint64_t pack_id(std::string_view id) {
@@ -85,32 +67,10 @@ struct Snapshot {
   bool applied = false;
 };
 
-class RedisSlot final : public FlowSlot {
- public:
-  RedisSlot(const FlowMachine& machine, std::string dispatcher_id)
-      : machine_(&machine), dispatcher_id_(std::move(dispatcher_id)) {
-    state_ = &owned_;
-  }
-  void loaded(FlowState state, std::uint64_t version, std::uint64_t args_revision) {
-    owned_ = std::move(state);
-    owned_.version = version;
-    exists_ = true;
-    loaded_version_ = version;
-    loaded_args_revision_ = args_revision;
-  }
-  void set_applied(bool applied) { already_applied_ = applied; }
-  const FlowMachine& machine() const { return *machine_; }
-  const std::string& dispatcher_id() const { return dispatcher_id_; }
-  std::uint64_t loaded_args_revision() const { return loaded_args_revision_; }
-
- private:
-  const FlowMachine* machine_;
-  std::string dispatcher_id_;
-  std::uint64_t loaded_args_revision_ = 0;
-  FlowState owned_;
-};
-
-using NodeArgsKey = std::pair<std::string, std::uint64_t>;
+using RedisSlot = stored::CopiedSlot;
+using stored::capped;
+using stored::NodeArgsKey;
+using stored::status_text;
 
 // A claimed entry before decoding.
 struct Taken {
@@ -305,8 +265,6 @@ struct RedisBackend::Impl {
 
   // ---- node_args and states
   SharedJson node_args_of(const std::string& dispatcher_id, std::uint64_t revision);
-  std::optional<SharedJson> cached_node_args(const NodeArgsKey& key);
-  SharedJson remember_node_args(NodeArgsKey key, SharedJson value);
   void remember_state(const std::string& dispatcher_id, Snapshot snapshot);
   void forget_state(const std::string& dispatcher_id);
 
@@ -367,9 +325,7 @@ struct RedisBackend::Impl {
   std::list<std::string> state_order;
   std::unordered_map<std::string, std::pair<Snapshot, std::list<std::string>::iterator>> states;
 
-  std::mutex cache_mutex;
-  std::map<NodeArgsKey, SharedJson> node_args_cache;
-  std::deque<NodeArgsKey> cache_order;
+  stored::NodeArgsCache node_args_cache{kNodeArgsCacheSize};
 
   // Idle claimers: one listens in a blocking read, the others wait for wake_waiters() (claims in the buffer, the
   // listener done, shutdown).
@@ -539,7 +495,7 @@ std::vector<Claim> RedisBackend::Impl::decode(std::vector<Taken> taken) {
       messages[i] = deserialise(*t.body, options.limits);
       if (auto* task = std::get_if<TaskMessage>(&*messages[i]); task != nullptr && !task->node_args) {
         NodeArgsKey k{task->dispatcher_id, task->args_revision};
-        if (auto cached = cached_node_args(k)) task->node_args = *cached;
+        if (auto cached = node_args_cache.find(k)) task->node_args = *cached;
         else if (std::find(missing.begin(), missing.end(), k) == missing.end()) missing.push_back(std::move(k));
       }
     } catch (const MessageError& error) {
@@ -567,14 +523,14 @@ std::vector<Claim> RedisBackend::Impl::decode(std::vector<Taken> taken) {
     for (std::size_t i = 0; i < missing.size(); ++i) {
       if (!bodies[i]) continue;
       try {
-        remember_node_args(missing[i], share(parse_json(*bodies[i], "node_args", options.limits)));
+        node_args_cache.remember(missing[i], share(parse_json(*bodies[i], "node_args", options.limits)));
       } catch (const MessageError&) {
       }
     }
     for (std::size_t i = 0; i < taken.size(); ++i) {
       if (!messages[i]) continue;
       if (auto* task = std::get_if<TaskMessage>(&*messages[i]); task != nullptr && !task->node_args) {
-        if (auto cached = cached_node_args({task->dispatcher_id, task->args_revision})) {
+        if (auto cached = node_args_cache.find({task->dispatcher_id, task->args_revision})) {
           task->node_args = *cached;
         } else {
           errors[i] = "the node_args of flow run " + task->dispatcher_id + " (revision " +
@@ -679,28 +635,9 @@ void RedisBackend::Impl::wait_for_commits() {
 
 bool RedisBackend::Impl::over_limit(const Claim& claim) { return claim.delivery_count > options.max_deliveries; }
 
-std::optional<SharedJson> RedisBackend::Impl::cached_node_args(const NodeArgsKey& k) {
-  std::lock_guard lock(cache_mutex);
-  if (auto it = node_args_cache.find(k); it != node_args_cache.end()) return it->second;
-  return std::nullopt;
-}
-
-SharedJson RedisBackend::Impl::remember_node_args(NodeArgsKey k, SharedJson value) {
-  std::lock_guard lock(cache_mutex);
-  auto [it, inserted] = node_args_cache.emplace(k, std::move(value));
-  if (inserted) {
-    cache_order.push_back(std::move(k));
-    if (cache_order.size() > kNodeArgsCacheSize) {
-      node_args_cache.erase(cache_order.front());
-      cache_order.pop_front();
-    }
-  }
-  return it->second;
-}
-
 SharedJson RedisBackend::Impl::node_args_of(const std::string& dispatcher_id, std::uint64_t revision) {
   NodeArgsKey k{dispatcher_id, revision};
-  if (auto cached = cached_node_args(k)) return *cached;
+  if (auto cached = node_args_cache.find(k)) return *cached;
   ++round_trips;
   std::optional<std::string> body = with_connection([&](redis::Connection& c) {
     return optional_text(c.command({"HGET", key("args:" + dispatcher_id), u64(revision)}).get());
@@ -709,7 +646,7 @@ SharedJson RedisBackend::Impl::node_args_of(const std::string& dispatcher_id, st
     throw MessageError("the node_args of flow run " + dispatcher_id + " (revision " + u64(revision) +
                        ") are not stored");
   }
-  return remember_node_args(std::move(k), share(parse_json(*body, "node_args", options.limits)));
+  return node_args_cache.remember(std::move(k), share(parse_json(*body, "node_args", options.limits)));
 }
 
 void RedisBackend::Impl::remember_state(const std::string& dispatcher_id, Snapshot snapshot) {
@@ -988,7 +925,7 @@ CommitResult RedisBackend::commit(Transition& transition) {
   for (const Outgoing& outgoing : transition.messages) {
     if (const auto* task = std::get_if<TaskMessage>(&outgoing.message); task != nullptr && task->node_args) {
       NodeArgsKey k{task->dispatcher_id, task->args_revision};
-      if (k != flow_args_key && !impl_->cached_node_args(k) &&
+      if (k != flow_args_key && !impl_->node_args_cache.find(k) &&
           std::none_of(task_node_args.begin(), task_node_args.end(), [&](const auto& e) { return e.first == k; })) {
         task_node_args.emplace_back(std::move(k), task->node_args->dump());
       }
@@ -1097,11 +1034,11 @@ CommitResult RedisBackend::commit(Transition& transition) {
     committed.state = std::move(state_text);
     committed.args_revision = slot->state().args_revision();
     impl_->remember_state(slot->dispatcher_id(), std::move(committed));
-    if (slot->state().shared_node_args()) impl_->remember_node_args(*flow_args_key, slot->state().shared_node_args());
+    if (slot->state().shared_node_args()) impl_->node_args_cache.remember(*flow_args_key, slot->state().shared_node_args());
   }
   for (const Outgoing& outgoing : transition.messages) {
     if (const auto* task = std::get_if<TaskMessage>(&outgoing.message); task != nullptr && task->node_args) {
-      impl_->remember_node_args({task->dispatcher_id, task->args_revision}, task->node_args);
+      impl_->node_args_cache.remember({task->dispatcher_id, task->args_revision}, task->node_args);
     }
   }
   return CommitResult::committed;
@@ -1148,7 +1085,7 @@ std::optional<FlowRecord> RedisBackend::flow(const std::string& dispatcher_id) {
   if (redis::is_nil(redis::at(r, 1))) return std::nullopt;
   FlowRecord record;
   record.flow_name = std::string(redis::text(redis::at(r, 0)));
-  record.status = status_of(redis::text(redis::at(r, 1)), dispatcher_id);
+  record.status = stored::status_of(redis::text(redis::at(r, 1)), dispatcher_id, "redis");
   try {
     record.state = Json::parse(redis::text(redis::at(r, 2)));
     record.result = result_of(record.state);
@@ -1168,7 +1105,7 @@ std::optional<FlowState::Status> RedisBackend::status(const std::string& dispatc
   redis::Reply reply = impl_->with_connection(
       [&](redis::Connection& c) { return c.command({"HGET", impl_->key("flow:" + dispatcher_id), "s"}); });
   if (redis::is_nil(reply.get())) return std::nullopt;
-  return status_of(redis::text(reply.get()), dispatcher_id);
+  return stored::status_of(redis::text(reply.get()), dispatcher_id, "redis");
 }
 
 std::vector<DeadLetter> RedisBackend::dead_letters() {

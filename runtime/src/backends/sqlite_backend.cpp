@@ -21,16 +21,11 @@
 
 #include "selinon/flow_machine.hpp"
 #include "sqlite_db.hpp"
+#include "stored_run.hpp"
 
 namespace selinon {
 
 namespace {
-
-// Delays in milliseconds added to the wall clock, at most about 35 years: an absurd delay (milliseconds::max())
-// means "effectively never", not an overflow into "due now".
-std::int64_t capped(std::chrono::milliseconds delay) {
-  return std::clamp<std::int64_t>(delay.count(), 0, std::int64_t{1} << 40);
-}
 
 using std::chrono::milliseconds;
 using sqlite::Run;
@@ -98,51 +93,10 @@ std::int64_t now_ms() {
 
 std::int64_t to_int(std::uint64_t value) { return static_cast<std::int64_t>(value); }
 
-std::string_view status_text(FlowState::Status status) {
-  switch (status) {
-    case FlowState::Status::running: return "running";
-    case FlowState::Status::succeeded: return "succeeded";
-    case FlowState::Status::failed: return "failed";
-  }
-  return "running";
-}
-
-FlowState::Status status_of(std::string_view text, const std::string& dispatcher_id) {
-  if (text == "running") return FlowState::Status::running;
-  if (text == "succeeded") return FlowState::Status::succeeded;
-  if (text == "failed") return FlowState::Status::failed;
-  throw std::runtime_error("sqlite backend: flow run " + dispatcher_id + " has an unknown status '" +
-                           std::string(text) + "'");
-}
-
-// A private copy of a flow run's state, written back by commit() under its version.
-class SqliteSlot final : public FlowSlot {
- public:
-  SqliteSlot(const FlowMachine& machine, std::string dispatcher_id)
-      : machine_(&machine), dispatcher_id_(std::move(dispatcher_id)) {
-    state_ = &owned_;
-  }
-  void loaded(FlowState state, std::uint64_t version, std::uint64_t args_revision) {
-    owned_ = std::move(state);
-    owned_.version = version;
-    exists_ = true;
-    loaded_version_ = version;
-    loaded_args_revision_ = args_revision;
-  }
-  void set_applied(bool applied) { already_applied_ = applied; }
-
-  const FlowMachine& machine() const { return *machine_; }
-  const std::string& dispatcher_id() const { return dispatcher_id_; }
-  std::uint64_t loaded_args_revision() const { return loaded_args_revision_; }
-
- private:
-  const FlowMachine* machine_;
-  std::string dispatcher_id_;
-  std::uint64_t loaded_args_revision_ = 0;
-  FlowState owned_;
-};
-
-using NodeArgsKey = std::pair<std::string, std::uint64_t>;  // (dispatcher id, args revision)
+using SqliteSlot = stored::CopiedSlot;
+using stored::capped;
+using stored::NodeArgsKey;
+using stored::status_text;
 
 // A claimed row, decoded outside the connection's lock.
 struct Taken {
@@ -168,8 +122,6 @@ struct SqliteBackend::Impl {
   // The node_args of a flow run's revision, shared by every message and state of this process that names it.
   // Throws MessageError when they are not stored.
   SharedJson node_args_of(const std::string& dispatcher_id, std::uint64_t revision);
-  bool node_args_cached(const NodeArgsKey& key);
-  SharedJson remember_node_args(NodeArgsKey key, SharedJson value);
   std::uint64_t new_lease();
   void wake_claimers();
   // Applies `apply` inside a write transaction, with the writes other threads queued meanwhile; `apply` runs under
@@ -249,9 +201,7 @@ struct SqliteBackend::Impl {
   std::uint64_t generation = 0;  // bumped by every local change that may make a message claimable
   bool stopped = false;
 
-  std::mutex cache_mutex;
-  std::map<NodeArgsKey, SharedJson> node_args_cache;
-  std::deque<NodeArgsKey> cache_order;  // oldest first, for eviction
+  stored::NodeArgsCache node_args_cache{kNodeArgsCacheSize};
 };
 
 namespace {
@@ -479,30 +429,9 @@ void SqliteBackend::Impl::run_batch(const std::vector<Write*>& batch) {
   }
 }
 
-bool SqliteBackend::Impl::node_args_cached(const NodeArgsKey& key) {
-  std::lock_guard lock(cache_mutex);
-  return node_args_cache.count(key) > 0;
-}
-
-SharedJson SqliteBackend::Impl::remember_node_args(NodeArgsKey key, SharedJson value) {
-  std::lock_guard lock(cache_mutex);
-  auto [it, inserted] = node_args_cache.emplace(key, std::move(value));
-  if (inserted) {
-    cache_order.push_back(std::move(key));
-    if (cache_order.size() > kNodeArgsCacheSize) {
-      node_args_cache.erase(cache_order.front());
-      cache_order.pop_front();
-    }
-  }
-  return it->second;  // the first one stored wins, so every holder shares one value
-}
-
 SharedJson SqliteBackend::Impl::node_args_of(const std::string& dispatcher_id, std::uint64_t revision) {
   NodeArgsKey key{dispatcher_id, revision};
-  {
-    std::lock_guard lock(cache_mutex);
-    if (auto it = node_args_cache.find(key); it != node_args_cache.end()) return it->second;
-  }
+  if (auto cached = node_args_cache.find(key)) return *cached;
   std::string body;
   {
     std::lock_guard lock(db_mutex);
@@ -514,7 +443,7 @@ SharedJson SqliteBackend::Impl::node_args_of(const std::string& dispatcher_id, s
     }
     body = std::string(run->column_text(0));
   }
-  return remember_node_args(std::move(key), share(parse_json(body, "node_args", options.limits)));
+  return node_args_cache.remember(std::move(key), share(parse_json(body, "node_args", options.limits)));
 }
 
 std::string SqliteBackend::Impl::self_contained(const std::string& stored) {
@@ -708,7 +637,7 @@ CommitResult SqliteBackend::commit(Transition& transition) {
     // committed without its flow) stores its own, once.
     if (const auto* task = std::get_if<TaskMessage>(&outgoing.message); task != nullptr && task->node_args) {
       NodeArgsKey key{task->dispatcher_id, task->args_revision};
-      if (key != flow_args_key && !impl_->node_args_cached(key) &&
+      if (key != flow_args_key && !impl_->node_args_cache.find(key) &&
           std::none_of(task_node_args.begin(), task_node_args.end(), [&](const auto& e) { return e.first == key; })) {
         task_node_args.emplace_back(std::move(key), task->node_args->dump());
       }
@@ -802,11 +731,11 @@ CommitResult SqliteBackend::commit(Transition& transition) {
 
   // Claims of this process share the very node_args the committed state holds.
   if (slot != nullptr && slot->state().shared_node_args()) {
-    impl_->remember_node_args(*flow_args_key, slot->state().shared_node_args());
+    impl_->node_args_cache.remember(*flow_args_key, slot->state().shared_node_args());
   }
   for (const Outgoing& outgoing : transition.messages) {
     if (const auto* task = std::get_if<TaskMessage>(&outgoing.message); task != nullptr && task->node_args) {
-      impl_->remember_node_args({task->dispatcher_id, task->args_revision}, task->node_args);
+      impl_->node_args_cache.remember({task->dispatcher_id, task->args_revision}, task->node_args);
     }
   }
   if (!rows.empty()) impl_->wake_claimers();
@@ -844,7 +773,7 @@ std::optional<FlowRecord> SqliteBackend::flow(const std::string& dispatcher_id) 
     run->bind_text(1, dispatcher_id);
     if (!run->step()) return std::nullopt;
     record.flow_name = std::string(run->column_text(0));
-    record.status = status_of(run->column_text(1), dispatcher_id);
+    record.status = stored::status_of(run->column_text(1), dispatcher_id, "sqlite");
     result_text = std::string(run->column_text(2));
     state_text = std::string(run->column_text(3));
     args_revision = static_cast<std::uint64_t>(run->column_int(4));
@@ -868,7 +797,7 @@ std::optional<FlowState::Status> SqliteBackend::status(const std::string& dispat
   Run run(impl_->select_status);
   run->bind_text(1, dispatcher_id);
   if (!run->step()) return std::nullopt;
-  return status_of(run->column_text(0), dispatcher_id);
+  return stored::status_of(run->column_text(0), dispatcher_id, "sqlite");
 }
 
 std::vector<DeadLetter> SqliteBackend::dead_letters() {
